@@ -1,0 +1,46 @@
+package bootstrap
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+//go:generate go tool mockgen -destination=mocks/ssm.go -package=mocks -mock_names=SSMAPI=MockSSMAPI github.com/sentinel-tools/bootstrap SSMAPI
+//go:generate go tool mockgen -destination=mocks/dynamodb.go -package=mocks -mock_names=DynamoDBAPI=MockDynamoDBAPI github.com/sentinel-tools/bootstrap DynamoDBAPI
+
+// SSMAPI is the subset of the SSM API that this package calls. *ssm.Client
+// satisfies it; pass another implementation with WithSSMClient.
+type SSMAPI interface {
+	// GetParameters reads up to 10 policy parameters per call.
+	GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
+	// PutParameter creates a policy parameter (always with Overwrite=false).
+	PutParameter(ctx context.Context, in *ssm.PutParameterInput, optFns ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+	// DeleteParameters removes up to 10 parameters per call; only Destroy calls it.
+	DeleteParameters(ctx context.Context, in *ssm.DeleteParametersInput, optFns ...func(*ssm.Options)) (*ssm.DeleteParametersOutput, error)
+}
+
+// DynamoDBAPI is the subset of the DynamoDB API that this package calls.
+// *dynamodb.Client satisfies it; pass another implementation with
+// WithDynamoDBClient.
+type DynamoDBAPI interface {
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	// UpdateTable adds a missing GSI (one per call), and turns on deletion
+	// protection or KMS encryption on an existing table.
+	UpdateTable(ctx context.Context, in *dynamodb.UpdateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error)
+	DescribeTimeToLive(ctx context.Context, in *dynamodb.DescribeTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error)
+	UpdateTimeToLive(ctx context.Context, in *dynamodb.UpdateTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+	DescribeContinuousBackups(ctx context.Context, in *dynamodb.DescribeContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeContinuousBackupsOutput, error)
+	UpdateContinuousBackups(ctx context.Context, in *dynamodb.UpdateContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateContinuousBackupsOutput, error)
+	ListTagsOfResource(ctx context.Context, in *dynamodb.ListTagsOfResourceInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ListTagsOfResourceOutput, error)
+	TagResource(ctx context.Context, in *dynamodb.TagResourceInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TagResourceOutput, error)
+	// DeleteTable is called only by Destroy.
+	DeleteTable(ctx context.Context, in *dynamodb.DeleteTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteTableOutput, error)
+}
+
+var (
+	_ SSMAPI      = (*ssm.Client)(nil)
+	_ DynamoDBAPI = (*dynamodb.Client)(nil)
+)

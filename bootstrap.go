@@ -1,0 +1,256 @@
+// Package bootstrap provisions what Sentinel needs in AWS, in one call: one
+// SSM policy parameter per AWS profile, and the DynamoDB tables for approval
+// requests, break-glass events and server sessions.
+//
+// Run plans (read-only) and then applies, concurrently, and returns a Report
+// with one result per selected resource. It is idempotent and safe to rerun:
+// an existing parameter is never overwritten, a table is never deleted or
+// recreated, and a run that stopped half way is finished by the next one.
+//
+//	rep, err := bootstrap.Run(ctx, cfg, bootstrap.WithProfiles("dev"), bootstrap.WithAll())
+package bootstrap
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Modes of a Report.
+const (
+	ModePlan    = "plan"
+	ModeApply   = "apply"
+	ModeDestroy = "destroy"
+)
+
+// Actions of a result: what apply does (or did) to the resource.
+const (
+	ActionCreate  = "create"
+	ActionUpdate  = "update"
+	ActionNone    = "none"
+	ActionUnknown = "unknown" // the resource could not be read (for example, access denied)
+	ActionDelete  = "delete"  // Destroy only
+)
+
+// Statuses of a result.
+const (
+	StatusPlanned = "planned" // plan mode: nothing was changed
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+)
+
+// Purposes of a table, as in TableResult.Purpose.
+const (
+	PurposeApprovals  = "approvals"
+	PurposeBreakGlass = "breakglass"
+	PurposeSessions   = "sessions"
+)
+
+// Report is the result of Run or Destroy. Its JSON form is a stable contract.
+type Report struct {
+	Mode        string            `json:"mode"` // "plan", "apply" or "destroy"
+	Region      string            `json:"region"`
+	PolicyRoot  string            `json:"policy_root"`
+	Parameters  []ParameterResult `json:"parameters"`             // in the order the profiles were given
+	Tables      []TableResult     `json:"tables"`                 // approvals, breakglass, sessions: those selected
+	IAMPolicies []IAMPolicy       `json:"iam_policies,omitempty"` // with WithIAMPolicies
+	Summary     Summary           `json:"summary"`
+	DurationMS  int64             `json:"duration_ms"`
+}
+
+// ParameterResult is the outcome for one policy parameter.
+type ParameterResult struct {
+	Profile string `json:"profile"`
+	Name    string `json:"name"`
+	Action  string `json:"action"`            // create | none | unknown | delete
+	Status  string `json:"status"`            // planned | ok | failed
+	Version int64  `json:"version,omitempty"` // the parameter's version after the run, when known
+	Error   string `json:"error,omitempty"`
+	// Warnings notes problems that Run does not fix, such as an existing
+	// value that is not a valid Sentinel policy (it is never changed).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// TableResult is the outcome for one DynamoDB table.
+type TableResult struct {
+	Purpose      string   `json:"purpose"` // approvals | breakglass | sessions
+	Name         string   `json:"name"`
+	Action       string   `json:"action"` // create | update | none | unknown | delete
+	Status       string   `json:"status"` // planned | ok | failed
+	ARN          string   `json:"arn,omitempty"`
+	TableStatus  string   `json:"table_status,omitempty"` // as last seen: ACTIVE, CREATING, …
+	GSIs         []string `json:"gsis"`                   // the indexes Sentinel needs
+	TTLAttribute string   `json:"ttl_attribute"`
+	Changes      []string `json:"changes,omitempty"` // what apply does or did, e.g. "create table", "enable TTL on ttl"
+	Error        string   `json:"error,omitempty"`
+	// Warnings notes differences that Run leaves alone, such as a
+	// provisioned billing mode.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Summary counts the results by action; failed results are counted apart,
+// under Failed only, so the fields add up to the number of results.
+type Summary struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	None    int `json:"none"`
+	Unknown int `json:"unknown"`
+	Delete  int `json:"delete,omitempty"`
+	Failed  int `json:"failed"`
+}
+
+// IAMPolicy is an IAM policy document for the selected options.
+type IAMPolicy struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Document    json.RawMessage `json:"document"` // a valid IAM policy document
+}
+
+// Phase is the stage of a resource reported to WithProgress.
+type Phase string
+
+// Phases, in the order a resource goes through them.
+const (
+	PhaseStart Phase = "start" // work on the resource begins
+	PhaseWait  Phase = "wait"  // waiting for AWS; reported when the wait begins and after each poll
+	PhaseDone  Phase = "done"  // the resource has its final result
+)
+
+// Event is one progress report. Tables report every phase; parameters report
+// start and done only when they are written.
+type Event struct {
+	Kind     string        // "table" or "parameter"
+	Resource string        // the table or parameter name
+	Phase    Phase         //
+	Detail   string        // wait: what is awaited ("table ACTIVE", "index gsi-user ACTIVE", …); done: the error, if any
+	Status   string        // done: ok, failed or planned
+	Elapsed  time.Duration // since work on this resource started
+}
+
+// Run provisions the selected policy parameters and tables: it plans with
+// read calls only, then (unless WithPlanOnly) creates what is missing and
+// repairs what it can, concurrently. Every selected resource gets a result.
+//
+// Run returns a nil error when nothing failed. When a resource failed it
+// returns the full Report and an error matching ErrIncomplete (an
+// *IncompleteError naming each failure). Bad options return a nil Report and
+// an error matching ErrInvalidConfig, before any AWS call.
+func Run(ctx context.Context, cfg aws.Config, opts ...Option) (*Report, error) {
+	return start(ctx, cfg, opts, false)
+}
+
+// Destroy deletes exactly the tables and parameters that the same options
+// select, and nothing else; it is meant for tearing down test setups. It
+// waits until each deleted table is gone (bounded by WithWaitTimeout). A
+// table with deletion protection on is a failure: Destroy never turns the
+// protection off. With WithPlanOnly it reports what it would delete.
+func Destroy(ctx context.Context, cfg aws.Config, opts ...Option) (*Report, error) {
+	return start(ctx, cfg, opts, true)
+}
+
+func start(ctx context.Context, cfg aws.Config, opts []Option, destroy bool) (*Report, error) {
+	began := time.Now()
+	s := newSettings(opts)
+	if err := s.validate(cfg); err != nil {
+		return nil, err
+	}
+	mode := ModeApply
+	switch {
+	case destroy:
+		mode = ModeDestroy
+	case s.planOnly:
+		mode = ModePlan
+	}
+	r := newRunner(s, cfg)
+	rep := &Report{
+		Mode:       mode,
+		Region:     s.region,
+		PolicyRoot: s.policyRoot,
+		Parameters: make([]ParameterResult, len(s.profiles)),
+		Tables:     make([]TableResult, 0, numPurposes),
+	}
+	specs := s.selectedTables()
+	rep.Tables = rep.Tables[:len(specs)]
+
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Go(func() {
+			if destroy {
+				rep.Tables[i] = r.destroyTable(ctx, spec)
+			} else {
+				rep.Tables[i] = r.table(ctx, spec)
+			}
+		})
+	}
+	if len(s.profiles) > 0 {
+		wg.Go(func() {
+			if destroy {
+				r.destroyParameters(ctx, rep.Parameters)
+			} else {
+				r.parameters(ctx, rep.Parameters)
+			}
+		})
+	}
+	wg.Wait()
+
+	if s.iam {
+		rep.IAMPolicies = iamPolicies(s)
+	}
+	rep.Summary = summarize(rep)
+	rep.DurationMS = time.Since(began).Milliseconds()
+	return rep, rep.incomplete(ctx)
+}
+
+func summarize(rep *Report) Summary {
+	var sum Summary
+	count := func(action, status string) {
+		if status == StatusFailed {
+			sum.Failed++
+			return
+		}
+		switch action {
+		case ActionCreate:
+			sum.Create++
+		case ActionUpdate:
+			sum.Update++
+		case ActionNone:
+			sum.None++
+		case ActionUnknown:
+			sum.Unknown++
+		case ActionDelete:
+			sum.Delete++
+		}
+	}
+	for _, p := range rep.Parameters {
+		count(p.Action, p.Status)
+	}
+	for _, t := range rep.Tables {
+		count(t.Action, t.Status)
+	}
+	return sum
+}
+
+// incomplete returns the *IncompleteError for the failed results, or nil.
+func (rep *Report) incomplete(ctx context.Context) error {
+	var e IncompleteError
+	for _, t := range rep.Tables {
+		if t.Status == StatusFailed {
+			e.Failed = append(e.Failed, "table "+t.Name)
+			e.Errors = append(e.Errors, t.Error)
+		}
+	}
+	for _, p := range rep.Parameters {
+		if p.Status == StatusFailed {
+			e.Failed = append(e.Failed, "parameter "+p.Name)
+			e.Errors = append(e.Errors, p.Error)
+		}
+	}
+	if len(e.Failed) == 0 {
+		return nil
+	}
+	e.Cause = ctx.Err()
+	return &e
+}

@@ -1,0 +1,76 @@
+package bootstrap
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+var (
+	// ErrInvalidConfig matches every error Run and Destroy return for bad
+	// options, before any AWS call. The error is a *ConfigError.
+	ErrInvalidConfig = errors.New("invalid bootstrap configuration")
+
+	// ErrIncomplete matches the error Run and Destroy return, together with
+	// the full Report, when at least one resource failed. The error is an
+	// *IncompleteError.
+	ErrIncomplete = errors.New("bootstrap incomplete")
+)
+
+// ConfigError describes one invalid option value.
+type ConfigError struct {
+	Option string // the option at fault, e.g. "WithProfiles"
+	Value  string // the offending value, as given
+	Reason string // what is wrong, and how to fix it
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%s: %s(%q): %s", ErrInvalidConfig, e.Option, e.Value, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidConfig) hold.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// IncompleteError reports the resources that failed in a Run or Destroy.
+// Each failure's details are in the Report.
+type IncompleteError struct {
+	// Failed names each failed resource, as "table <name>" or
+	// "parameter <name>", in report order.
+	Failed []string
+	// Errors holds the error message of each failed resource, in the same
+	// order as Failed.
+	Errors []string
+	// Cause is the context's error when the run was cancelled or timed out,
+	// so errors.Is(err, context.Canceled) holds; otherwise nil.
+	Cause error
+}
+
+// maxErrorDetails bounds how many failures carry their message in Error().
+const maxErrorDetails = 10
+
+func (e *IncompleteError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d resource", ErrIncomplete, len(e.Failed))
+	if len(e.Failed) != 1 {
+		b.WriteByte('s')
+	}
+	b.WriteString(" failed: ")
+	for i, name := range e.Failed {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(name)
+		if i < maxErrorDetails && i < len(e.Errors) {
+			b.WriteString(" (")
+			b.WriteString(e.Errors[i])
+			b.WriteString(")")
+		}
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrIncomplete) hold.
+func (e *IncompleteError) Is(target error) bool { return target == ErrIncomplete }
+
+// Unwrap returns Cause.
+func (e *IncompleteError) Unwrap() error { return e.Cause }

@@ -1,0 +1,132 @@
+package bootstrap
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// IAM policy names, as in IAMPolicy.Name.
+const (
+	IAMPolicyReader          = "SentinelPolicyReader"
+	IAMPolicyAdmin           = "SentinelPolicyAdmin"
+	IAMPolicyApprovalTable   = "SentinelApprovalTable"
+	IAMPolicyBreakGlassTable = "SentinelBreakGlassTable"
+	IAMPolicySessionTable    = "SentinelSessionTable"
+	IAMPolicyBootstrap       = "SentinelBootstrap"
+)
+
+type iamDocument struct {
+	Version   string         `json:"Version"`
+	Statement []iamStatement `json:"Statement"`
+}
+
+type iamStatement struct {
+	Sid       string                       `json:"Sid"`
+	Effect    string                       `json:"Effect"`
+	Action    []string                     `json:"Action"`
+	Resource  []string                     `json:"Resource"`
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+var (
+	policyReadActions  = []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"}
+	policyWriteActions = []string{"ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"}
+	tableDataActions   = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"}
+)
+
+// tablePolicyNames are the per-table policy names, by purpose.
+var tablePolicyNames = [numPurposes]string{IAMPolicyApprovalTable, IAMPolicyBreakGlassTable, IAMPolicySessionTable}
+
+// bootstrapActions lists the IAM actions Run needs for the options: exactly
+// the AWS operations it may call, plus those AWS checks on its behalf
+// (ssm:AddTagsToResource for PutParameter with tags, dynamodb:TagResource for
+// CreateTable with tags). The SentinelBootstrap document allows these.
+func bootstrapActions(s *settings) (ssmActions, dynamoActions []string) {
+	if len(s.profiles) > 0 {
+		ssmActions = []string{"ssm:GetParameters", "ssm:PutParameter"}
+		if len(s.tags) > 0 {
+			ssmActions = append(ssmActions, "ssm:AddTagsToResource")
+		}
+	}
+	if len(s.selectedTables()) > 0 {
+		dynamoActions = []string{"dynamodb:DescribeTable", "dynamodb:CreateTable", "dynamodb:UpdateTable",
+			"dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive"}
+		if s.pitr {
+			dynamoActions = append(dynamoActions, "dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups")
+		}
+		if len(s.tags) > 0 {
+			dynamoActions = append(dynamoActions, "dynamodb:ListTagsOfResource", "dynamodb:TagResource")
+		}
+	}
+	return ssmActions, dynamoActions
+}
+
+// iamPolicies builds the documents for the selected options.
+func iamPolicies(s *settings) []IAMPolicy {
+	part := partition(s.region)
+	params := fmt.Sprintf("arn:%s:ssm:%s:*:parameter%s/*", part, s.region, s.policyRoot)
+	tableARN := func(name string) string { return fmt.Sprintf("arn:%s:dynamodb:%s:*:table/%s", part, s.region, name) }
+
+	out := []IAMPolicy{
+		newIAMPolicy(IAMPolicyReader, "Lets Sentinel read the policies under "+s.policyRoot+".",
+			iamStatement{Sid: "ReadPolicies", Action: policyReadActions, Resource: []string{params}}),
+		newIAMPolicy(IAMPolicyAdmin, "Lets an administrator read and change the policies under "+s.policyRoot+".",
+			iamStatement{Sid: "ManagePolicies", Action: append(append([]string{}, policyReadActions...), policyWriteActions...), Resource: []string{params}}),
+	}
+	var tables []string
+	for p := range numPurposes {
+		if !s.tables[p].selected {
+			continue
+		}
+		arn := tableARN(s.tables[p].name)
+		tables = append(tables, arn)
+		out = append(out, newIAMPolicy(tablePolicyNames[p], "Lets Sentinel use the "+schemas[p].purpose+" table "+s.tables[p].name+" and its indexes.",
+			iamStatement{Sid: "UseTable", Action: tableDataActions, Resource: []string{arn, arn + "/index/*"}}))
+	}
+
+	ssmActions, dynamoActions := bootstrapActions(s)
+	var stmts []iamStatement
+	if len(ssmActions) > 0 {
+		stmts = append(stmts, iamStatement{Sid: "PolicyParameters", Action: ssmActions, Resource: []string{params}})
+	}
+	if len(dynamoActions) > 0 {
+		stmts = append(stmts, iamStatement{Sid: "Tables", Action: dynamoActions, Resource: tables})
+	}
+	if s.kmsKey != "" && len(tables) > 0 {
+		// DynamoDB uses the key on the caller's behalf when it creates or
+		// re-encrypts a table; the library itself calls no KMS operation.
+		stmts = append(stmts, iamStatement{
+			Sid: "TableEncryptionKeyViaDynamoDB", Action: []string{"kms:DescribeKey", "kms:CreateGrant"}, Resource: []string{"*"},
+			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "dynamodb." + s.region + ".amazonaws.com"}},
+		})
+	}
+	out = append(out, newIAMPolicy(IAMPolicyBootstrap, "Exactly what bootstrap needs to plan and apply these options, for least privilege.", stmts...))
+	return out
+}
+
+func newIAMPolicy(name, description string, stmts ...iamStatement) IAMPolicy {
+	for i := range stmts {
+		stmts[i].Effect = "Allow"
+	}
+	doc, err := json.Marshal(iamDocument{Version: "2012-10-17", Statement: stmts})
+	if err != nil {
+		panic(err) // cannot happen: plain strings and slices
+	}
+	return IAMPolicy{Name: name, Description: description, Document: doc}
+}
+
+// partition is the ARN partition of a region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	}
+	return "aws"
+}

@@ -1,0 +1,101 @@
+package bootstrap
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxPolicyBytes is the size limit of a Standard-tier SSM parameter.
+const maxPolicyBytes = 4096
+
+// policyEffects are the rule effects Sentinel understands.
+var policyEffects = []string{"allow", "deny", "require_approval", "require_server", "require_server_session"}
+
+// policy is the part of a Sentinel policy that validatePolicy checks; other
+// fields are Sentinel's business and pass through untouched.
+type policy struct {
+	Version string       `yaml:"version"`
+	Rules   []policyRule `yaml:"rules"`
+}
+
+type policyRule struct {
+	Name   string `yaml:"name"`
+	Effect string `yaml:"effect"`
+}
+
+// validatePolicy checks that doc is a Sentinel policy that Sentinel will load:
+// YAML of at most 4096 bytes, version "1", and at least one rule, each with a
+// name and a known effect.
+func validatePolicy(doc []byte) error {
+	if len(doc) > maxPolicyBytes {
+		return fmt.Errorf("the policy is %d bytes; SSM's Standard tier holds at most %d", len(doc), maxPolicyBytes)
+	}
+	if len(bytes.TrimSpace(doc)) == 0 {
+		return errors.New("the policy is empty")
+	}
+	var p policy
+	if err := yaml.Unmarshal(doc, &p); err != nil {
+		return fmt.Errorf("the policy is not valid YAML: %s", oneLine(err.Error()))
+	}
+	if p.Version != "1" {
+		return fmt.Errorf(`version is %q; Sentinel policies have version: "1"`, p.Version)
+	}
+	if len(p.Rules) == 0 {
+		return errors.New("rules is empty; a policy needs at least one rule")
+	}
+	for i, r := range p.Rules {
+		if strings.TrimSpace(r.Name) == "" {
+			return fmt.Errorf("rule %d has no name", i+1)
+		}
+		if !slices.Contains(policyEffects, r.Effect) {
+			return fmt.Errorf("rule %d (%s) has effect %q; use one of %s", i+1, r.Name, r.Effect, strings.Join(policyEffects, ", "))
+		}
+	}
+	return nil
+}
+
+// starterPolicy is the policy a new parameter gets without WithPolicy: deny
+// everything for the profile, with a header saying how to customise it.
+func (s *settings) starterPolicy(profile string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Sentinel policy for profile: %s\n", profile)
+	if s.description != "" {
+		fmt.Fprintf(&b, "# Description: %s\n", s.description)
+	}
+	fmt.Fprintf(&b, "# Generated: %s\n", s.now().UTC().Format(time.RFC3339))
+	b.WriteString("# This starter policy denies every request. Customize it: see Sentinel's policy reference.\n")
+	fmt.Fprintf(&b, `version: "1"
+rules:
+  - name: default-deny
+    effect: deny
+    conditions:
+      profiles:
+        - %s
+    reason: Default deny - customize this policy
+`, profile)
+	return b.String()
+}
+
+// policyFor is the value a new parameter for profile gets.
+func (s *settings) policyFor(profile string) string {
+	if p, ok := s.policies[profile]; ok {
+		return p
+	}
+	return s.starterPolicy(profile)
+}
+
+// parameterDescription is the Description of a new parameter.
+func (s *settings) parameterDescription(profile string) string {
+	if s.description != "" {
+		return s.description
+	}
+	return "Sentinel policy for profile " + profile
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

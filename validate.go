@@ -1,0 +1,275 @@
+package bootstrap
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Limits that AWS enforces and that validate checks before any call.
+const (
+	maxProfileName    = 64
+	maxParameterName  = 1011 // SSM, including the root
+	maxParameterLevel = 15   // SSM hierarchy levels
+	minTableName      = 3
+	maxTableName      = 255
+	maxTags           = 50
+	maxTagKey         = 128
+	maxTagValue       = 256
+	maxDescription    = 1024 // SSM parameter Description
+	maxSuffix         = 64
+)
+
+var (
+	nameChars = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	rootChars = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
+	// regionForm accepts the forms AWS uses (us-east-1, us-gov-west-1,
+	// eu-isoe-west-1) and emulators' local names.
+	regionForm = regexp.MustCompile(`^[a-z][a-z0-9-]{0,48}[a-z0-9]$`)
+	// KMS key forms: key ID, key ARN, alias name, alias ARN.
+	kmsKeyID    = `(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})`
+	kmsAlias    = `alias/[A-Za-z0-9/_-]{1,250}`
+	kmsARN      = `arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:`
+	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
+)
+
+// validate checks every option once, resolves the region, normalises the
+// policy root and applies the name suffix. It returns the first problem as a
+// *ConfigError.
+func (s *settings) validate(cfg aws.Config) error {
+	if len(s.problems) > 0 {
+		return s.problems[0]
+	}
+	for _, check := range []func(aws.Config) *ConfigError{
+		s.checkRegion,
+		s.checkSelection,
+		s.checkProfiles,
+		s.checkSuffix,
+		s.checkRoot,
+		s.checkTables,
+		s.checkKMSKey,
+		s.checkTags,
+		s.checkDescription,
+		s.checkPolicies,
+		s.checkLimits,
+	} {
+		if err := check(cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func bad(option, value, format string, args ...any) *ConfigError {
+	return &ConfigError{Option: option, Value: value, Reason: fmt.Sprintf(format, args...)}
+}
+
+func (s *settings) checkRegion(cfg aws.Config) *ConfigError {
+	if !s.regionSet {
+		if cfg.Region == "" {
+			return bad("WithRegion", "", "no region: pass WithRegion, or set cfg.Region (for example through AWS_REGION)")
+		}
+		s.region = cfg.Region
+	}
+	if !regionForm.MatchString(s.region) {
+		return bad("WithRegion", s.region, "not a region name: use lower-case letters, digits and '-', such as us-east-1")
+	}
+	return nil
+}
+
+func (s *settings) checkSelection(aws.Config) *ConfigError {
+	if len(s.profiles) == 0 && len(s.selectedTables()) == 0 {
+		return bad("WithProfiles", "", "nothing selected: pass WithProfiles and/or WithApprovals, WithBreakGlass, WithSessions or WithAll")
+	}
+	return nil
+}
+
+func (s *settings) checkProfiles(aws.Config) *ConfigError {
+	seen := make(map[string]bool, len(s.profiles))
+	for _, p := range s.profiles {
+		switch {
+		case p == "" || len(p) > maxProfileName:
+			return bad("WithProfiles", p, "a profile name has 1 to %d characters", maxProfileName)
+		case !nameChars.MatchString(p):
+			return bad("WithProfiles", p, "a profile name may contain only A-Z, a-z, 0-9, '_', '.' and '-'")
+		case seen[p]:
+			return bad("WithProfiles", p, "profile given twice; list each profile once")
+		}
+		seen[p] = true
+	}
+	return nil
+}
+
+func (s *settings) checkSuffix(aws.Config) *ConfigError {
+	if s.nameSuffix != "" && (len(s.nameSuffix) > maxSuffix || !nameChars.MatchString(s.nameSuffix)) {
+		return bad("WithNameSuffix", s.nameSuffix, "a suffix has at most %d characters of A-Z, a-z, 0-9, '_', '.' and '-'", maxSuffix)
+	}
+	return nil
+}
+
+func (s *settings) checkRoot(aws.Config) *ConfigError {
+	root := s.policyRoot
+	switch {
+	case !strings.HasPrefix(root, "/"):
+		return bad("WithPolicyRoot", root, `the root must start with "/", as in "/sentinel/policies"`)
+	case !rootChars.MatchString(root):
+		return bad("WithPolicyRoot", root, "the root may contain only A-Z, a-z, 0-9, '_', '.', '-' and '/'")
+	case strings.Contains(root, "//"):
+		return bad("WithPolicyRoot", root, `the root must not contain "//"`)
+	}
+	root = strings.TrimSuffix(root, "/")
+	first, _, _ := strings.Cut(strings.TrimPrefix(root, "/"), "/")
+	if first == "" {
+		return bad("WithPolicyRoot", s.policyRoot, `the root needs at least one level, as in "/sentinel/policies"`)
+	}
+	if low := strings.ToLower(first); strings.HasPrefix(low, "aws") || strings.HasPrefix(low, "ssm") {
+		return bad("WithPolicyRoot", s.policyRoot, `SSM reserves names beginning with "aws" or "ssm" (in any case); choose another root`)
+	}
+	s.policyRoot = root + s.nameSuffix
+	return nil
+}
+
+func (s *settings) checkTables(aws.Config) *ConfigError {
+	seen := map[string]purpose{}
+	for p := range numPurposes {
+		t := &s.tables[p]
+		opt := schemas[p].nameOption
+		if t.nameSet && !t.selected {
+			return bad(opt, t.name, "names a table that is not selected; add %s() or WithAll(), or drop the option", schemas[p].selectOption)
+		}
+		if !t.selected {
+			continue
+		}
+		name := t.name + s.nameSuffix
+		switch {
+		case len(name) < minTableName || len(name) > maxTableName:
+			return bad(opt, t.name, "a table name has %d to %d characters (suffix included)", minTableName, maxTableName)
+		case !nameChars.MatchString(t.name):
+			return bad(opt, t.name, "a table name may contain only A-Z, a-z, 0-9, '_', '.' and '-'")
+		}
+		if other, dup := seen[name]; dup {
+			return bad(opt, t.name, "the same name is chosen for the %s table; give each table its own name", schemas[other].purpose)
+		}
+		seen[name] = p
+		t.name = name
+	}
+	return nil
+}
+
+func (s *settings) checkKMSKey(aws.Config) *ConfigError {
+	if !s.kmsKeySet {
+		return nil
+	}
+	if len(s.selectedTables()) == 0 {
+		return bad("WithKMSKey", s.kmsKey, "no table is selected, so there is nothing to encrypt; select tables or drop the option")
+	}
+	if !kmsKeyForms.MatchString(s.kmsKey) {
+		return bad("WithKMSKey", s.kmsKey, `not a KMS key: give a key ID, key ARN, alias name ("alias/…") or alias ARN`)
+	}
+	return nil
+}
+
+func (s *settings) checkTags(aws.Config) *ConfigError {
+	if len(s.tags) > maxTags {
+		return bad("WithTags", fmt.Sprintf("%d tags", len(s.tags)), "at most %d tags are allowed", maxTags)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.tags)) {
+		v := s.tags[k]
+		switch {
+		case k == "" || len([]rune(k)) > maxTagKey:
+			return bad("WithTags", k, "a tag key has 1 to %d characters", maxTagKey)
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			return bad("WithTags", k, `tag keys beginning with "aws:" are reserved by AWS`)
+		case !tagText(k):
+			return bad("WithTags", k, "a tag key may contain only letters, digits, spaces and _ . : / = + - @")
+		case len([]rune(v)) > maxTagValue:
+			return bad("WithTags", k+"="+v, "a tag value has at most %d characters", maxTagValue)
+		case !tagText(v):
+			return bad("WithTags", k+"="+v, "a tag value may contain only letters, digits, spaces and _ . : / = + - @")
+		}
+	}
+	return nil
+}
+
+// tagText reports whether s uses only the characters AWS allows in tags.
+func tagText(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ' ' && !strings.ContainsRune("_.:/=+-@", r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *settings) checkDescription(aws.Config) *ConfigError {
+	d := s.description
+	if len([]rune(d)) > maxDescription {
+		return bad("WithDescription", shorten(d), "a description has at most %d characters", maxDescription)
+	}
+	if strings.ContainsFunc(d, unicode.IsControl) {
+		return bad("WithDescription", shorten(d), "a description is one line without control characters")
+	}
+	if d != "" && len(s.profiles) == 0 {
+		return bad("WithDescription", shorten(d), "describes policy parameters, but no profile is selected; add WithProfiles or drop the option")
+	}
+	return nil
+}
+
+func (s *settings) checkPolicies(aws.Config) *ConfigError {
+	for _, p := range slices.Sorted(maps.Keys(s.policies)) {
+		if !slices.Contains(s.profiles, p) {
+			return bad("WithPolicy", p, "the profile is not selected; add it to WithProfiles")
+		}
+		if err := validatePolicy([]byte(s.policies[p])); err != nil {
+			return bad("WithPolicy", p, "%v", err)
+		}
+	}
+	// The starter policy must fit too (a long description could push it over).
+	for _, p := range s.profiles {
+		if _, ok := s.policies[p]; ok {
+			continue
+		}
+		if n := len(s.starterPolicy(p)); n > maxPolicyBytes {
+			return bad("WithDescription", shorten(s.description), "the starter policy would be %d bytes, over the %d-byte limit; shorten the description", n, maxPolicyBytes)
+		}
+	}
+	return nil
+}
+
+func (s *settings) checkLimits(aws.Config) *ConfigError {
+	for _, p := range s.profiles {
+		name := s.parameterName(p)
+		if len(name) > maxParameterName {
+			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q is longer than %d characters; use a shorter root", shorten(name), maxParameterName)
+		}
+		if levels := strings.Count(name, "/"); levels > maxParameterLevel {
+			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q has %d levels; SSM allows %d", shorten(name), levels, maxParameterLevel)
+		}
+	}
+	if s.waitTimeout <= 0 || s.waitTimeout > MaxWaitTimeout {
+		return bad("WithWaitTimeout", s.waitTimeout.String(), "must be more than 0 and at most %s", MaxWaitTimeout)
+	}
+	if s.concurrency < 1 || s.concurrency > MaxConcurrency {
+		return bad("WithConcurrency", fmt.Sprint(s.concurrency), "must be between 1 and %d", MaxConcurrency)
+	}
+	return nil
+}
+
+// shorten keeps error messages on one readable line.
+func shorten(s string) string {
+	const max = 80
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
+}
+
+// parameterName is the full SSM name of a profile's policy (after validate).
+func (s *settings) parameterName(profile string) string {
+	return s.policyRoot + "/" + profile
+}
