@@ -22,6 +22,7 @@ const (
 	codeResourceInUse        = "ResourceInUseException"
 	codePITRUnavailable      = "ContinuousBackupsUnavailableException"
 	codeValidation           = "ValidationException"
+	codeLimitExceeded        = "LimitExceededException"
 	codeUnknownOperation     = "UnknownOperationException"
 	codeParameterExists      = "ParameterAlreadyExists"
 	codeParameterNotFound    = "ParameterNotFound"
@@ -75,17 +76,20 @@ func isUnknownOperation(err error) bool { return hasCode(err, codeUnknownOperati
 
 // isThrottle reports an answer that means "slow down": the SDK's throttle
 // codes, and the SDK's own client-side retry quota running out.
+// LimitExceededException is not one here: DynamoDB also answers it for a
+// quota that waiting does not fix, so it counts as transient (a few retries).
 func isThrottle(err error) bool {
 	var q ratelimit.QuotaExceededError
 	if errors.As(err, &q) {
 		return true
 	}
-	_, ok := retry.DefaultThrottleErrorCodes[errorCode(err)]
-	return ok
+	code := errorCode(err)
+	_, ok := retry.DefaultThrottleErrorCodes[code]
+	return ok && code != codeLimitExceeded
 }
 
-// isTransient reports a failure worth another attempt: a 5xx answer, or a
-// connection that broke after it was made. A refused connection is not
+// isTransient reports a failure worth a few more attempts: a 5xx answer,
+// LimitExceededException, or a connection that broke after it was made. A refused connection is not
 // transient here: the SDK has already retried it, and an endpoint that is not
 // there will not appear.
 func isTransient(err error) bool {
@@ -93,7 +97,7 @@ func isTransient(err error) bool {
 		return false
 	}
 	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 || hasCode(err, codeLimitExceeded) {
 		return true
 	}
 	var se *smithyhttp.RequestSendError

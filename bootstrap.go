@@ -126,6 +126,7 @@ type Event struct {
 	Resource string        // the table or parameter name
 	Phase    Phase         //
 	Detail   string        // wait: what is awaited ("table ACTIVE", "index gsi-user ACTIVE", …); done: the error, if any
+	Action   string        // done: the result's action (create, update, none, …)
 	Status   string        // done: ok, failed or planned
 	Elapsed  time.Duration // since work on this resource started
 }
@@ -236,16 +237,16 @@ func summarize(rep *Report) Summary {
 // incomplete returns the *IncompleteError for the failed results, or nil.
 func (rep *Report) incomplete(ctx context.Context) error {
 	var e IncompleteError
-	for _, t := range rep.Tables {
-		if t.Status == StatusFailed {
-			e.Failed = append(e.Failed, "table "+t.Name)
-			e.Errors = append(e.Errors, t.Error)
-		}
-	}
 	for _, p := range rep.Parameters {
 		if p.Status == StatusFailed {
 			e.Failed = append(e.Failed, "parameter "+p.Name)
 			e.Errors = append(e.Errors, p.Error)
+		}
+	}
+	for _, t := range rep.Tables {
+		if t.Status == StatusFailed {
+			e.Failed = append(e.Failed, "table "+t.Name)
+			e.Errors = append(e.Errors, t.Error)
 		}
 	}
 	if len(e.Failed) == 0 {

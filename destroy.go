@@ -72,7 +72,7 @@ func (r *runner) destroyTable(ctx context.Context, spec tableSpec) TableResult {
 	default:
 		res.Status = StatusOK
 	}
-	r.emit(Event{Kind: "table", Resource: spec.name, Phase: PhaseDone, Status: res.Status, Detail: res.Error, Elapsed: time.Since(t.began)})
+	r.emit(Event{Kind: "table", Resource: spec.name, Phase: PhaseDone, Action: res.Action, Status: res.Status, Detail: res.Error, Elapsed: time.Since(t.began)})
 	return res
 }
 

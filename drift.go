@@ -139,16 +139,24 @@ func (t *tableRun) diff(st *tableState) (tablePlan, error) {
 // apply makes the planned repairs, in order. A failed repair does not stop
 // the independent ones after it, unless ctx is done.
 func (t *tableRun) apply(ctx context.Context, st *tableState, p tablePlan) error {
-	var errs []string
+	var errs changeErrors
+	cur := st.desc // the latest description: each UpdateTable ends with one
 	for _, c := range p.changes {
-		var err error
+		if ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.text, ctx.Err()))
+			break
+		}
+		var (
+			err error
+			d   *types.TableDescription
+		)
 		switch c.kind {
 		case changeDeletionProtection:
-			err = t.updateTable(ctx, &dynamodb.UpdateTableInput{DeletionProtectionEnabled: aws.Bool(true)}, "")
+			d, err = t.updateTable(ctx, &dynamodb.UpdateTableInput{DeletionProtectionEnabled: aws.Bool(true)}, "")
 		case changeEncryption:
-			err = t.updateTable(ctx, &dynamodb.UpdateTableInput{SSESpecification: t.s.sseSpecification()}, "")
+			d, err = t.updateTable(ctx, &dynamodb.UpdateTableInput{SSESpecification: t.s.sseSpecification()}, "")
 		case changeIndex:
-			err = t.addIndex(ctx, c.index)
+			d, err = t.addIndex(ctx, cur, c.index)
 		case changeTTL:
 			err = t.enableTTL(ctx)
 		case changePITR:
@@ -156,55 +164,72 @@ func (t *tableRun) apply(ctx context.Context, st *tableState, p tablePlan) error
 		case changeTags:
 			err = t.tag(ctx, aws.ToString(st.desc.TableArn), c.tags)
 		}
+		if d != nil {
+			cur = d
+		}
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", c.text, err))
-			if ctx.Err() != nil {
-				break
-			}
+			errs = append(errs, fmt.Errorf("%s: %w", c.text, err))
 		}
 	}
 	if len(errs) > 0 {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w", strings.Join(errs, "; "), ctx.Err())
-		}
-		return errors.New(strings.Join(errs, "; "))
+		return errs
 	}
 	return nil
 }
 
+// changeErrors are the failed repairs of one table, on one line.
+type changeErrors []error
+
+func (e changeErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e changeErrors) Unwrap() []error { return e }
+
 // updateTable sends one UpdateTable and waits for the table (and index, if
-// named) to be ACTIVE again.
-func (t *tableRun) updateTable(ctx context.Context, in *dynamodb.UpdateTableInput, index string) error {
+// named) to be ACTIVE again, returning its description then.
+func (t *tableRun) updateTable(ctx context.Context, in *dynamodb.UpdateTableInput, index string) (*types.TableDescription, error) {
 	in.TableName = aws.String(t.spec.name)
 	err := t.call(ctx, isResourceInUse, func(ctx context.Context) error {
 		_, err := t.ddb.UpdateTable(ctx, in)
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = t.waitActive(ctx, index)
-	return err
+	return t.waitActive(ctx, index)
 }
 
 // addIndex creates one missing index (AWS takes one per UpdateTable) and
-// waits until the table and the index are ACTIVE.
-func (t *tableRun) addIndex(ctx context.Context, x index) error {
+// waits until the table and the index are ACTIVE. The request defines every
+// attribute the table already defines plus the new index's keys: AWS merges
+// definitions, but some emulators replace them.
+func (t *tableRun) addIndex(ctx context.Context, d *types.TableDescription, x index) (*types.TableDescription, error) {
+	defs := slices.Clone(d.AttributeDefinitions)
+	for _, a := range attributeDefinitions([]index{x}) {
+		if attrType(d, aws.ToString(a.AttributeName)) == "" {
+			defs = append(defs, a)
+		}
+	}
 	def := x.definition()
 	in := &dynamodb.UpdateTableInput{
-		AttributeDefinitions: attributeDefinitions([]index{x})[1:], // the index's keys only
+		AttributeDefinitions: defs,
 		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
 			IndexName: def.IndexName, KeySchema: def.KeySchema, Projection: def.Projection,
 		}}},
 	}
-	err := t.updateTable(ctx, in, x.name)
+	d, err := t.updateTable(ctx, in, x.name)
 	if err != nil && hasCode(err, codeValidation) {
 		// A concurrent run may have added it first.
-		if d, derr := t.describe(ctx); derr == nil && d != nil && findIndex(d, x.name) != nil {
-			_, err = t.waitActive(ctx, x.name)
+		if now, derr := t.describe(ctx); derr == nil && now != nil && findIndex(now, x.name) != nil {
+			return t.waitActive(ctx, x.name)
 		}
 	}
-	return err
+	return d, err
 }
 
 // enableTTL turns TTL on for "ttl". UpdateTimeToLive is not idempotent: when
@@ -225,7 +250,11 @@ func (t *tableRun) enableTTL(ctx context.Context) error {
 	case isUnknownOperation(err):
 		return fmt.Errorf("enabling TTL: the endpoint does not support TTL (%s); Sentinel needs TTL on %q to expire records", errorCode(err), ttlAttribute)
 	case hasCode(err, codeValidation):
-		out, derr := t.ddb.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: name})
+		var out *dynamodb.DescribeTimeToLiveOutput
+		derr := t.call(ctx, nil, func(ctx context.Context) (err error) {
+			out, err = t.ddb.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: name})
+			return err
+		})
 		if derr == nil && out.TimeToLiveDescription != nil && aws.ToString(out.TimeToLiveDescription.AttributeName) == ttlAttribute &&
 			(out.TimeToLiveDescription.TimeToLiveStatus == types.TimeToLiveStatusEnabled || out.TimeToLiveDescription.TimeToLiveStatus == types.TimeToLiveStatusEnabling) {
 			return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func validatePolicy(doc []byte) error {
 			return fmt.Errorf("rule %d has no name", i+1)
 		}
 		if !slices.Contains(policyEffects, r.Effect) {
-			return fmt.Errorf("rule %d (%s) has effect %q; use one of %s", i+1, r.Name, r.Effect, strings.Join(policyEffects, ", "))
+			return fmt.Errorf("rule %d (%q) has effect %q; use one of %s", i+1, r.Name, r.Effect, strings.Join(policyEffects, ", "))
 		}
 	}
 	return nil
@@ -78,8 +79,19 @@ rules:
       profiles:
         - %s
     reason: Default deny - customize this policy
-`, profile)
+`, yamlString(profile))
 	return b.String()
+}
+
+// yamlString writes s as a YAML scalar that reads back as the string s: as it
+// is when YAML would read it so, double-quoted otherwise (a profile named
+// "1", "true", "null" or "-" would read as a number, a bool, null or a list).
+func yamlString(s string) string {
+	var v any
+	if yaml.Unmarshal([]byte(s), &v) == nil && v == s {
+		return s
+	}
+	return strconv.Quote(s) // profile names are ASCII, so this is YAML too
 }
 
 // policyFor is the value a new parameter for profile gets.

@@ -137,7 +137,7 @@ func (r *runner) createParameter(ctx context.Context, res *ParameterResult) {
 		status = StatusFailed
 		res.Status, res.Error = status, "creating the parameter: "+describe(err)
 	}
-	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseDone, Status: status, Detail: res.Error, Elapsed: time.Since(began)})
+	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseDone, Action: res.Action, Status: status, Detail: res.Error, Elapsed: time.Since(began)})
 }
 
 func (r *runner) putParameter(ctx context.Context, res *ParameterResult) error {

@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -209,19 +210,19 @@ func (r *runner) table(ctx context.Context, spec tableSpec) TableResult {
 	default:
 		res.Status = StatusOK
 	}
-	r.emit(Event{Kind: "table", Resource: spec.name, Phase: PhaseDone, Status: res.Status, Detail: res.Error, Elapsed: time.Since(t.began)})
+	r.emit(Event{Kind: "table", Resource: spec.name, Phase: PhaseDone, Action: res.Action, Status: res.Status, Detail: res.Error, Elapsed: time.Since(t.began)})
 	return res
 }
 
 func (t *tableRun) run(ctx context.Context) error {
 	st, err := t.read(ctx)
 	if err != nil {
-		if isAccessDenied(err) || isUnknownOperation(err) {
-			t.res.Action = ActionUnknown
-			if t.s.planOnly {
-				t.res.Error = err.Error()
-				return nil
-			}
+		// Unread (denied, failed or being deleted): what apply would do is
+		// unknown, as for a parameter whose read failed.
+		t.res.Action = ActionUnknown
+		if (isAccessDenied(err) || isUnknownOperation(err)) && t.s.planOnly {
+			t.res.Error = err.Error()
+			return nil
 		}
 		return err
 	}
@@ -229,30 +230,43 @@ func (t *tableRun) run(ctx context.Context) error {
 		return t.create(ctx)
 	}
 	plan, err := t.diff(st)
-	t.record(plan)
+	t.record(plan, err)
 	if err != nil || t.s.planOnly {
 		return err
 	}
 	if pendingText(st.desc, "") != "" {
-		// Finish the wait that a concurrent creator, or AWS, started; then
-		// look again, since what is needed may have changed.
-		if _, err := t.waitActive(ctx, ""); err != nil {
-			return err
-		}
-		if st, err = t.read(ctx); err != nil {
-			return err
-		}
-		if plan, err = t.diff(st); err != nil {
-			t.record(plan)
-			return err
-		}
-		t.record(plan)
+		// A concurrent creator, or AWS, is still building it.
+		return t.settle(ctx)
 	}
 	return t.apply(ctx, st, plan)
 }
 
-// record puts a plan into the result.
-func (t *tableRun) record(p tablePlan) {
+// settle waits for a table that someone else is building, then reads it
+// again and makes the repairs still needed.
+func (t *tableRun) settle(ctx context.Context) error {
+	if _, err := t.waitActive(ctx, ""); err != nil {
+		return err
+	}
+	st, err := t.read(ctx)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return errors.New("the table disappeared while bootstrap waited for it; run again")
+	}
+	plan, err := t.diff(st)
+	if t.record(plan, err); err != nil {
+		return err
+	}
+	return t.apply(ctx, st, plan)
+}
+
+// record puts a plan into the result. A table that differs in ways bootstrap
+// cannot repair (err) is left entirely alone: action none, no changes.
+func (t *tableRun) record(p tablePlan, err error) {
+	if err != nil {
+		p.changes = nil
+	}
 	t.res.Changes = p.texts()
 	t.res.Warnings = p.warnings
 	if len(p.changes) == 0 {
@@ -403,28 +417,14 @@ func (t *tableRun) create(ctx context.Context) error {
 	})
 	if isResourceInUse(err) {
 		// Someone created it meanwhile: wait for it, then bring it in line.
-		if _, err := t.waitActive(ctx, ""); err != nil {
-			return err
-		}
-		st, err := t.read(ctx)
-		if err != nil {
-			return err
-		}
-		if st == nil {
-			return fmt.Errorf("the table vanished while it was being created by someone else; run again")
-		}
-		plan, err := t.diff(st)
-		t.record(plan)
-		if err != nil {
-			return err
-		}
-		return t.apply(ctx, st, plan)
+		return t.settle(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("creating the table: %w", err)
 	}
-	t.res.ARN = aws.ToString(out.TableDescription.TableArn)
-	t.res.TableStatus = string(out.TableDescription.TableStatus)
+	if d := out.TableDescription; d != nil {
+		t.res.ARN, t.res.TableStatus = aws.ToString(d.TableArn), string(d.TableStatus)
+	}
 	if _, err := t.waitActive(ctx, ""); err != nil {
 		return err
 	}

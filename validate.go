@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -47,11 +48,11 @@ func (s *settings) validate(cfg aws.Config) error {
 	}
 	for _, check := range []func(aws.Config) *ConfigError{
 		s.checkRegion,
-		s.checkSelection,
 		s.checkProfiles,
 		s.checkSuffix,
 		s.checkRoot,
 		s.checkTables,
+		s.checkSelection,
 		s.checkKMSKey,
 		s.checkTags,
 		s.checkDescription,
@@ -127,8 +128,10 @@ func (s *settings) checkRoot(aws.Config) *ConfigError {
 	if first == "" {
 		return bad("WithPolicyRoot", s.policyRoot, `the root needs at least one level, as in "/sentinel/policies"`)
 	}
+	// The suffix extends a one-level root's first level ("/a" + "ws" is "/aws").
+	first, _, _ = strings.Cut(strings.TrimPrefix(root+s.nameSuffix, "/"), "/")
 	if low := strings.ToLower(first); strings.HasPrefix(low, "aws") || strings.HasPrefix(low, "ssm") {
-		return bad("WithPolicyRoot", s.policyRoot, `SSM reserves names beginning with "aws" or "ssm" (in any case); choose another root`)
+		return bad("WithPolicyRoot", s.policyRoot, `SSM reserves names beginning with "aws" or "ssm" (in any case)%s; choose another root`, s.withSuffix())
 	}
 	s.policyRoot = root + s.nameSuffix
 	return nil
@@ -148,7 +151,7 @@ func (s *settings) checkTables(aws.Config) *ConfigError {
 		name := t.name + s.nameSuffix
 		switch {
 		case len(name) < minTableName || len(name) > maxTableName:
-			return bad(opt, t.name, "a table name has %d to %d characters (suffix included)", minTableName, maxTableName)
+			return bad(opt, t.name, "a table name has %d to %d characters%s", minTableName, maxTableName, s.withSuffix())
 		case !nameChars.MatchString(t.name):
 			return bad(opt, t.name, "a table name may contain only A-Z, a-z, 0-9, '_', '.' and '-'")
 		}
@@ -211,8 +214,10 @@ func (s *settings) checkDescription(aws.Config) *ConfigError {
 	if len([]rune(d)) > maxDescription {
 		return bad("WithDescription", shorten(d), "a description has at most %d characters", maxDescription)
 	}
-	if strings.ContainsFunc(d, unicode.IsControl) {
-		return bad("WithDescription", shorten(d), "a description is one line without control characters")
+	// U+2028 and U+2029 end a line in YAML too, so they would end the starter
+	// policy's comment line; invalid UTF-8 would make it unreadable.
+	if !utf8.ValidString(d) || strings.ContainsFunc(d, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) {
+		return bad("WithDescription", shorten(d), "a description is one line of UTF-8 text without control characters or line separators")
 	}
 	if d != "" && len(s.profiles) == 0 {
 		return bad("WithDescription", shorten(d), "describes policy parameters, but no profile is selected; add WithProfiles or drop the option")
@@ -258,6 +263,14 @@ func (s *settings) checkLimits(aws.Config) *ConfigError {
 		return bad("WithConcurrency", fmt.Sprint(s.concurrency), "must be between 1 and %d", MaxConcurrency)
 	}
 	return nil
+}
+
+// withSuffix notes, in a message, that the name suffix counts.
+func (s *settings) withSuffix() string {
+	if s.nameSuffix == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (with the WithNameSuffix %q)", s.nameSuffix)
 }
 
 // shorten keeps error messages on one readable line.

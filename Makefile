@@ -1,0 +1,48 @@
+# Everything a fresh machine needs: Go, moto_server (pip install 'moto[server]'),
+# Node.js with npm (dynalite is installed from package-lock.json by npm ci).
+SHELL := /bin/bash
+GO    ?= go
+FUZZTIME ?= 20s
+
+.PHONY: demo test unit lint fuzz bench bench-short generate check-generate
+
+## demo: start moto on a free loopback port, run the CLI twice against it, stop moto
+demo:
+	./scripts/demo.sh
+
+## test: everything CI checks (lint, generated mocks, unit and integration tests with -race, fuzzing, benchmarks once)
+test: node_modules/.bin/dynalite lint check-generate
+	CI=$${CI:-1} $(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz
+	$(MAKE) bench-short
+
+node_modules/.bin/dynalite: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## unit: the mock-based tests only (no emulator)
+unit:
+	$(GO) test -race -count=1 -run 'Test[^I]|Example' .
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) vet ./...
+
+generate:
+	$(GO) generate ./...
+
+check-generate:
+	$(GO) generate ./...
+	@git diff --exit-code -- mocks/ || (echo "go generate changed mocks/: commit the regenerated mocks"; exit 1)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzValidatePolicy$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) .
+
+## bench: the benchmarks of BENCHMARKS.md, in full
+bench: node_modules/.bin/dynalite
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m . | tee bench.out
+
+## bench-short: every benchmark once, scaled down, to keep them compiling and working (never pass/fail on time)
+bench-short:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -short -timeout 20m .

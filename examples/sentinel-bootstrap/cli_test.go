@@ -1,0 +1,483 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/sentinel-tools/bootstrap"
+)
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"--help", "-h", "-help"} {
+		r := runBinary(t, nil, arg)
+		r.wantCode(t, 0)
+		if r.stderr != "" {
+			t.Errorf("%s: stderr %q, want nothing", arg, r.stderr)
+		}
+		if r.stdout != usageText() {
+			t.Errorf("%s printed:\n%s\nwant:\n%s", arg, r.stdout, usageText())
+		}
+	}
+	help := usageText()
+	newFlagSet(&cli{}).VisitAll(func(f *flag.Flag) {
+		name := "--" + f.Name
+		if len(f.Name) == 1 {
+			name = "-" + f.Name
+		}
+		if !regexp.MustCompile(`(?m)^  (-y, )?` + regexp.QuoteMeta(name) + `\b`).MatchString(help) {
+			t.Errorf("the help text does not describe %s", name)
+		}
+	})
+	wantContains(t, help, "-h, --help", "--endpoint-url http://127.0.0.1:5000", "What to provision:", "Tables:", "How:", "Output:", "Examples:")
+	for i, line := range strings.Split(help, "\n") {
+		if n := len([]rune(line)); n > 80 {
+			t.Errorf("help line %d is %d columns wide: %q", i+1, n, line)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	r := runBinary(t, nil, "--version")
+	r.wantCode(t, 0)
+	if !regexp.MustCompile(`^sentinel-bootstrap \S+\n$`).MatchString(r.stdout) || r.stderr != "" {
+		t.Errorf("--version printed %q on stdout and %q on stderr", r.stdout, r.stderr)
+	}
+
+	// A release build sets the version at link time.
+	bin := filepath.Join(t.TempDir(), progName)
+	if err := goBuild(bin, "-ldflags", "-X main.version=v9.8.7"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := osexec.Command(bin, "-version").Output()
+	if err != nil || string(out) != "sentinel-bootstrap v9.8.7\n" {
+		t.Errorf("-version of a release build: %q, %v; want %q", out, err, "sentinel-bootstrap v9.8.7\n")
+	}
+}
+
+// TestUsageErrors checks exit status 2, with one line on stderr naming the
+// flag at fault and nothing on stdout, for mistakes found before any AWS
+// call. The endpoint is a closed port, so an AWS call would fail the test.
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("#\n"), 70<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	closed := []string{"--endpoint-url", "http://127.0.0.1:9"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string // in the error line
+		line string   // the exact error line, when given
+	}{
+		{"unknown flag", []string{"--bogus"}, []string{"--bogus", "--help"}, ""},
+		{"flag without value", []string{"--profile"}, []string{"--profile"}, ""},
+		{"positional argument", []string{"--profile", "dev", "extra"}, []string{`"extra"`}, ""},
+		{"bad duration", []string{"--profile", "dev", "--timeout", "soon"}, []string{"--timeout", "90s"}, ""},
+		{"tag without =", []string{"--profile", "dev", "--tag", "team"}, []string{"--tag", "KEY=VALUE"}, ""},
+		{"tag without key", []string{"--profile", "dev", "--tag", "=x"}, []string{"--tag", "KEY=VALUE"}, ""},
+		{"policy file without =", []string{"--profile", "dev", "--policy-file", "dev"}, []string{"--policy-file", "PROFILE=PATH"}, ""},
+		{"policy file missing", []string{"--profile", "dev", "--policy-file", "dev=" + filepath.Join(dir, "nope.yaml")}, []string{"--policy-file", "no such file"}, ""},
+		{"policy file too big", []string{"--profile", "dev", "--policy-file", "dev=" + big}, []string{"--policy-file", "4096 bytes"}, ""},
+		{"json without plan or yes", []string{"--profile", "dev", "--json"}, []string{"--plan", "--yes"}, ""},
+		{"bad endpoint", []string{"--profile", "dev", "--endpoint-url", "localhost"}, []string{"--endpoint-url"}, ""},
+		{"missing aws profile", []string{"--profile", "dev", "--aws-profile", "nosuchprofile"}, []string{"--aws-profile", "nosuchprofile"}, ""},
+		// The library's validation, shown with flag names.
+		{"invalid profile name", []string{"--profile", "bad name"}, nil,
+			`sentinel-bootstrap: invalid --profile "bad name": a profile name may contain only A-Z, a-z, 0-9, '_', '.' and '-'`},
+		{"nothing selected", nil, nil,
+			"sentinel-bootstrap: nothing selected: pass --profile and/or --with-approvals, --with-breakglass, --with-sessions or --all"},
+		{"table name without its table", []string{"--profile", "dev", "--approval-table", "x-requests"}, nil,
+			`sentinel-bootstrap: invalid --approval-table "x-requests": names a table that is not selected; add --with-approvals or --all, or drop the flag`},
+		{"reserved tag", []string{"--profile", "dev", "--tag", "aws:x=1"}, []string{`invalid --tag "aws:x"`}, ""},
+		{"bad region", []string{"--profile", "dev", "--region", "Mars"}, []string{`invalid --region (or AWS_REGION) "Mars"`}, ""},
+		{"bad timeout", []string{"--profile", "dev", "--timeout", "0s"}, []string{`invalid --timeout "0s"`}, ""},
+		{"bad kms key", []string{"--all", "--kms-key", "nokey"}, []string{`invalid --kms-key "nokey"`}, ""},
+		{"bad policy root", []string{"--profile", "dev", "--policy-root", "sentinel"}, []string{`invalid --policy-root "sentinel"`}, ""},
+		{"description without profile", []string{"--all", "--description", "hi"}, []string{`invalid --description "hi"`, "--profile"}, ""},
+		{"policy for unselected profile", []string{"--profile", "dev", "--policy-file", "prod=" + big}, []string{"--policy-file"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runBinary(t, nil, append(append([]string(nil), closed...), tc.args...)...)
+			r.wantCode(t, 2)
+			line := r.oneErrorLine(t)
+			if tc.line != "" && line != tc.line {
+				t.Errorf("error line\n%s\nwant\n%s", line, tc.line)
+			}
+			wantContains(t, line, tc.want...)
+			wantNotContains(t, line, "WithProfiles", "WithApprovalTable", "WithTags", "WithRegion", "WithPolicy")
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+		})
+	}
+}
+
+// TestInvalidPolicyFile: a policy file that is not a valid Sentinel policy
+// is the library's validation error, naming the flag and the file.
+func TestInvalidPolicyFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "dev.yaml")
+	if err := os.WriteFile(path, []byte("version: \"2\"\nrules: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, nil, "--endpoint-url", "http://127.0.0.1:9", "--profile", "dev", "--policy-file", "dev="+path, "--yes")
+	r.wantCode(t, 2)
+	wantContains(t, r.oneErrorLine(t), `invalid --policy-file "dev=`+path+`"`, `version: "1"`)
+}
+
+// TestPromptYesAppliesThenRerunIsUnchanged is the README's session: plan,
+// "y" through a pipe, apply; then a rerun finds nothing to do, and does not
+// ask (its stdin is empty).
+func TestPromptYesAppliesThenRerunIsUnchanged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	requests := e.table("requests")
+	args := e.args("--profile", "dev", "--profile", "prod", "--with-approvals", "--approval-table", requests)
+
+	r := runBinary(t, strings.NewReader("y\n"), args...)
+	r.wantCode(t, 0)
+	if r.stderr != "" {
+		t.Errorf("stderr: %q", r.stderr)
+	}
+	wantContains(t, r.stdout,
+		"Plan for region us-east-1, policy root "+e.root+":\n",
+		"  + parameter  "+e.root+"/dev\n",
+		"  + parameter  "+e.root+"/prod\n",
+		"  + table      "+requests+" (approvals)\n      create table\n      enable TTL on ttl\n      enable point-in-time recovery\n",
+		"\nPlan: 3 to create, 0 to update, 0 unchanged.\n",
+		"\nDo you want to apply these changes? [y/N] y\n",
+		"\nApplying...\n",
+		"  + parameter  "+e.root+"/dev: created (version 1)\n",
+		"  + table      "+requests+" (approvals): created\n",
+		"\nApply complete: 3 created, 0 updated, 0 unchanged, 0 failed.\n",
+	)
+	// Not a terminal: one line when the wait starts, one when it ends; one
+	// count for the parameters.
+	if n := strings.Count(r.stdout, "waiting for "+requests+": table ACTIVE\n"); n != 1 {
+		t.Errorf("%d wait lines for %s, want 1", n, requests)
+	}
+	if n := strings.Count(r.stdout, "  "+requests+": ready after "); n != 1 {
+		t.Errorf("%d ready lines for %s, want 1", n, requests)
+	}
+	wantContains(t, r.stdout, "  2 parameters written\n")
+	wantNotContains(t, r.stdout, "\r", "\x1b[")
+	for _, p := range []string{"dev", "prod"} {
+		v, ok := e.parameter(t, e.root+"/"+p)
+		if !ok || !strings.Contains(v, "# Sentinel policy for profile: "+p) {
+			t.Errorf("parameter %s/%s after apply: %q, exists %v", e.root, p, v, ok)
+		}
+	}
+	if !e.tableExists(t, requests) {
+		t.Errorf("table %s does not exist after apply", requests)
+	}
+
+	r = runBinary(t, strings.NewReader(""), args...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout,
+		"  = parameter  "+e.root+"/dev (version 1)\n",
+		"  = parameter  "+e.root+"/prod (version 1)\n",
+		"  = table      "+requests+" (approvals)\n",
+		"\nPlan: 0 to create, 0 to update, 3 unchanged.\n",
+		"\nNo changes: everything is up to date.\n",
+	)
+	wantNotContains(t, r.stdout, "Do you want", "Applying")
+	if r.stderr != "" {
+		t.Errorf("stderr: %q", r.stderr)
+	}
+}
+
+func TestPromptAnswers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, stdin string
+		apply       bool
+	}{
+		{"Y", "Y\n", true},
+		{"yes without newline", "YeS", true},
+		{"n", "n\n", false},
+		{"empty line", "\n", false},
+		{"anything else", "sure\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			r := runBinary(t, strings.NewReader(tc.stdin), e.args("--profile", "dev")...)
+			r.wantCode(t, 0)
+			wantContains(t, r.stdout, "Do you want to apply these changes? [y/N] ")
+			if tc.apply {
+				wantContains(t, r.stdout, "Apply complete: 1 created")
+			} else {
+				wantContains(t, r.stdout, "\nApply cancelled.\n")
+				wantNotContains(t, r.stdout, "Applying")
+			}
+			if _, ok := e.parameter(t, e.root+"/dev"); ok != tc.apply {
+				t.Errorf("parameter exists: %v, want %v", ok, tc.apply)
+			}
+		})
+	}
+}
+
+// TestNoAnswer: stdin at its end, or closed, gives no answer: nothing is
+// applied, exit 2, and the message says to pass --yes.
+func TestNoAnswer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		stdin io.Reader
+	}{
+		{"dev null", nil},
+		{"empty input", strings.NewReader("")},
+		{"closed", closedStdin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			requests := e.table("requests")
+			r := runBinary(t, tc.stdin, e.args("--profile", "dev", "--with-approvals", "--approval-table", requests)...)
+			r.wantCode(t, 2)
+			wantContains(t, r.oneErrorLine(t), "--yes")
+			wantContains(t, r.stdout, "Plan: 2 to create", "Do you want to apply these changes? [y/N] ")
+			wantNotContains(t, r.stdout, "Applying")
+			if _, ok := e.parameter(t, e.root+"/dev"); ok {
+				t.Error("the parameter was created without an answer")
+			}
+			if e.tableExists(t, requests) {
+				t.Error("the table was created without an answer")
+			}
+		})
+	}
+}
+
+func TestPlanChangesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sessions := e.table("sessions")
+	r := runBinary(t, nil, e.args("--profile", "dev", "--with-sessions", "--session-table", sessions, "--plan")...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "  + parameter  "+e.root+"/dev\n", "  + table      "+sessions+" (sessions)\n", "\nPlan: 2 to create, 0 to update, 0 unchanged.\n")
+	wantNotContains(t, r.stdout, "Do you want", "Applying", "No changes")
+	if r.stderr != "" {
+		t.Errorf("stderr: %q", r.stderr)
+	}
+	if _, ok := e.parameter(t, e.root+"/dev"); ok {
+		t.Error("--plan created the parameter")
+	}
+	if e.tableExists(t, sessions) {
+		t.Error("--plan created the table")
+	}
+}
+
+// decodeReport parses stdout as exactly one Report, with no unknown fields.
+func decodeReport(t *testing.T, stdout string) *bootstrap.Report {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	var rep bootstrap.Report
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("stdout is not a Report: %v\n%s", err, stdout)
+	}
+	if dec.More() {
+		t.Fatalf("stdout has more than the Report:\n%s", stdout)
+	}
+	return &rep
+}
+
+func TestJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	breakglass := e.table("breakglass")
+	args := e.args("--profile", "dev", "--profile", "prod", "--with-breakglass", "--breakglass-table", breakglass, "--json")
+
+	check := func(rep *bootstrap.Report, mode, action, status string) {
+		t.Helper()
+		if rep.Mode != mode || rep.Region != "us-east-1" || rep.PolicyRoot != e.root {
+			t.Errorf("mode %q region %q root %q; want %q us-east-1 %q", rep.Mode, rep.Region, rep.PolicyRoot, mode, e.root)
+		}
+		if len(rep.Parameters) != 2 || len(rep.Tables) != 1 {
+			t.Fatalf("%d parameters and %d tables, want 2 and 1", len(rep.Parameters), len(rep.Tables))
+		}
+		for i, p := range []string{"dev", "prod"} {
+			got := rep.Parameters[i]
+			if got.Profile != p || got.Name != e.root+"/"+p || got.Action != action || got.Status != status {
+				t.Errorf("parameter %d: %+v; want %s, %s, %s", i, got, p, action, status)
+			}
+		}
+		if got := rep.Tables[0]; got.Name != breakglass || got.Purpose != bootstrap.PurposeBreakGlass || got.Action != action || got.Status != status {
+			t.Errorf("table: %+v; want %s, %s, %s", got, breakglass, action, status)
+		}
+	}
+
+	r := runBinary(t, nil, append(args, "--plan")...)
+	r.wantCode(t, 0)
+	if r.stderr != "" {
+		t.Errorf("--json --plan wrote to stderr: %q", r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	check(rep, bootstrap.ModePlan, bootstrap.ActionCreate, bootstrap.StatusPlanned)
+	if want := (bootstrap.Summary{Create: 3}); rep.Summary != want {
+		t.Errorf("summary %+v, want %+v", rep.Summary, want)
+	}
+
+	// --yes applies at once: no plan, no prompt, only the Report on stdout
+	// (progress goes to stderr).
+	r = runBinary(t, nil, append(args, "--yes")...)
+	r.wantCode(t, 0)
+	check(decodeReport(t, r.stdout), bootstrap.ModeApply, bootstrap.ActionCreate, bootstrap.StatusOK)
+	wantNotContains(t, r.stderr, "Plan:", "Do you want")
+	wantContains(t, r.stderr, "waiting for "+breakglass)
+
+	r = runBinary(t, nil, append(args, "--plan")...)
+	r.wantCode(t, 0)
+	check(decodeReport(t, r.stdout), bootstrap.ModePlan, bootstrap.ActionNone, bootstrap.StatusPlanned)
+}
+
+// TestResourceFailure: a table that exists with another key schema cannot be
+// repaired; it fails, the rest is applied, and the exit status is 1.
+func TestResourceFailure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bad := e.table("requests")
+	_, err := e.ddb.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName: aws.String(bad),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+		},
+		KeySchema: []ddbtypes.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange},
+		},
+		BillingMode: ddbtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := e.args("--profile", "dev", "--with-approvals", "--approval-table", bad)
+
+	r := runBinary(t, nil, append(args, "--yes")...)
+	r.wantCode(t, 1)
+	wantContains(t, r.stdout,
+		"  ! table      "+bad+" (approvals)\n      error: the key schema is (pk S HASH, sk S RANGE);",
+		"\nPlan: 1 to create, 0 to update, 0 unchanged, 1 failed.\n",
+		"  + parameter  "+e.root+"/dev: created (version 1)\n",
+		"  ! table      "+bad+" (approvals): failed\n",
+		"(--approval-table)",
+		"\nApply incomplete: 1 created, 0 updated, 0 unchanged, 1 failed.\n",
+	)
+	wantContains(t, r.oneErrorLine(t), "1 resource failed (table "+bad+")", "run again")
+	if _, ok := e.parameter(t, e.root+"/dev"); !ok {
+		t.Error("the parameter was not created next to the failed table")
+	}
+
+	// Nothing else to do: no prompt, still exit 1.
+	r = runBinary(t, nil, args...)
+	r.wantCode(t, 1)
+	wantNotContains(t, r.stdout, "Do you want")
+	r.oneErrorLine(t)
+
+	r = runBinary(t, nil, append(args, "--json", "--plan")...)
+	r.wantCode(t, 1)
+	rep := decodeReport(t, r.stdout)
+	if got := rep.Tables[0]; got.Status != bootstrap.StatusFailed || !strings.Contains(got.Error, "key schema") {
+		t.Errorf("table result %+v, want failed on its key schema", got)
+	}
+	wantContains(t, r.oneErrorLine(t), `"error" fields`)
+}
+
+// TestAWSUnreachable: AWS (here: nothing at all) refusing is exit status 1.
+func TestAWSUnreachable(t *testing.T) {
+	t.Parallel()
+	r := runBinary(t, nil, "--endpoint-url", "http://127.0.0.1:9", "--profile", "dev", "--yes")
+	r.wantCode(t, 1)
+	wantContains(t, r.stdout, "  ! parameter  /sentinel/policies/dev\n      error: reading the parameter:")
+	r.oneErrorLine(t)
+}
+
+func TestPolicyFileIsStoredVerbatim(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	policy := "# team policy\r\nversion: \"1\"\r\nrules:\r\n  - name: allow-oncall   \r\n    effect: allow\r\n    conditions:\r\n      profiles: [dev]\r\n    reason: \"on-call \u00e9quipe\"\r\n"
+	path := filepath.Join(t.TempDir(), "dev.yaml")
+	if err := os.WriteFile(path, []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, nil, e.args("--profile", "dev", "--profile", "prod", "--policy-file", "dev="+path, "--yes")...)
+	r.wantCode(t, 0)
+	if got, _ := e.parameter(t, e.root+"/dev"); got != policy {
+		t.Errorf("the dev parameter holds\n%q\nwant the file's bytes\n%q", got, policy)
+	}
+	if got, _ := e.parameter(t, e.root+"/prod"); !strings.Contains(got, "default-deny") {
+		t.Errorf("the prod parameter holds %q, want the starter policy", got)
+	}
+}
+
+func TestTags(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sessions := e.table("sessions")
+	r := runBinary(t, nil, e.args("--profile", "dev", "--with-sessions", "--session-table", sessions,
+		"--tag", "team=platform", "--tag", "cost center=42", "--tag", "empty=", "--yes")...)
+	r.wantCode(t, 0)
+	want := map[string]string{"team": "platform", "cost center": "42", "empty": ""}
+
+	out, err := e.ssm.ListTagsForResource(context.Background(), &ssm.ListTagsForResourceInput{
+		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(e.root + "/dev"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, tag := range out.TagList {
+		got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	for k, v := range want {
+		if have, ok := got[k]; !ok || have != v {
+			t.Errorf("parameter tag %q = %q (present %v), want %q; all tags: %v", k, have, ok, v, got)
+		}
+	}
+
+	d, err := e.ddb.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(sessions)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, err := e.ddb.ListTagsOfResource(context.Background(), &dynamodb.ListTagsOfResourceInput{ResourceArn: d.Table.TableArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = map[string]string{}
+	for _, tag := range tt.Tags {
+		got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	if got["team"] != "platform" || got["cost center"] != "42" {
+		t.Errorf("table tags %v, want %v", got, want)
+	}
+}
+
+func TestIAMPolicies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := runBinary(t, nil, e.args("--profile", "dev", "--generate-iam-policies", "--plan")...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "\nIAM policies:\n", "\n# "+bootstrap.IAMPolicyReader+": ", "\n# "+bootstrap.IAMPolicyBootstrap+": ",
+		`"arn:aws:ssm:us-east-1:*:parameter`+e.root+`/*"`)
+}

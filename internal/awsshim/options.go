@@ -1,0 +1,73 @@
+package awsshim
+
+import "time"
+
+// Options configures a Shim. The zero value (apart from Upstream) forwards
+// everything unchanged.
+type Options struct {
+	// Upstream is the base URL of moto, e.g. http://127.0.0.1:5000.
+	Upstream string
+	// Delay is added to every request before it is forwarded.
+	Delay time.Duration
+	// CreatingFor is how long a table stays CREATING after a successful
+	// CreateTable: the CreateTable answer and DescribeTable show TableStatus
+	// CREATING and every global secondary index CREATING.
+	CreatingFor time.Duration
+	// IndexCreatingFor is how long a global secondary index added by
+	// UpdateTable (GlobalSecondaryIndexUpdates[].Create) stays CREATING with
+	// Backfilling true, the table showing TableStatus UPDATING meanwhile.
+	IndexCreatingFor time.Duration
+	// PITRUnavailableFor is how long, after a table created through the
+	// shim becomes ACTIVE, UpdateContinuousBackups answers
+	// ContinuousBackupsUnavailableException.
+	PITRUnavailableFor time.Duration
+	// PutParameterLimit is the number of SSM PutParameter calls accepted per
+	// second (token bucket); calls beyond it answer ThrottlingException.
+	// 0 means unlimited.
+	PutParameterLimit float64
+	// PutParameterBurst is the token bucket capacity; 1 when a limit is set
+	// and this is not positive.
+	PutParameterBurst int
+	// Faults are injected into requests; see Faults.
+	Faults Faults
+}
+
+// FaultKind is a kind of injected fault.
+type FaultKind string
+
+// The kinds of fault a Shim can inject.
+const (
+	// FaultServerError answers HTTP 500 InternalServerError without forwarding.
+	FaultServerError FaultKind = "5xx"
+	// FaultThrottle answers HTTP 400 without forwarding: ThrottlingException
+	// for SSM, ProvisionedThroughputExceededException for DynamoDB.
+	FaultThrottle FaultKind = "throttle"
+	// FaultDropBefore closes the connection without forwarding or answering.
+	FaultDropBefore FaultKind = "drop-before"
+	// FaultDropAfter forwards the request, then closes the connection
+	// without answering: the change happened but the client cannot know.
+	FaultDropAfter FaultKind = "drop-after"
+	// FaultDelay waits Faults.Delay, then forwards normally.
+	FaultDelay FaultKind = "delay"
+)
+
+// AllFaultKinds lists every FaultKind, in the order used when Faults.Kinds
+// is empty.
+var AllFaultKinds = []FaultKind{FaultServerError, FaultThrottle, FaultDropBefore, FaultDropAfter, FaultDelay}
+
+// DefaultFaultDelay is the delay of FaultDelay when Faults.Delay is zero.
+const DefaultFaultDelay = 200 * time.Millisecond
+
+// Faults configures fault injection. Whether a request is faulted, and
+// with which kind, is drawn from a math/rand/v2 PCG seeded with Seed, so a
+// client making the same calls in the same order sees the same faults.
+type Faults struct {
+	// Rate is the share of requests faulted, from 0 (none) to 1 (all).
+	Rate float64
+	// Seed seeds the random sequence.
+	Seed int64
+	// Kinds are the fault kinds to choose from; empty means AllFaultKinds.
+	Kinds []FaultKind
+	// Delay is the wait of FaultDelay; DefaultFaultDelay when zero.
+	Delay time.Duration
+}
