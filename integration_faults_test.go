@@ -3,7 +3,10 @@ package bootstrap_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,9 +14,22 @@ import (
 	"github.com/sentinel-tools/bootstrap/internal/awsshim"
 )
 
-// faultSeeds are the fault sequences tried; the README's reliability table
-// quotes what this test logs for them.
-var faultSeeds = []int64{1, 2, 3}
+// faultSeeds are the fault sequences tried: 1..3, or 1..N with
+// BOOTSTRAP_FAULT_SEEDS=N (the README's reliability table quotes such a run).
+func faultSeeds(t *testing.T) []int64 {
+	n := 3
+	if v := os.Getenv("BOOTSTRAP_FAULT_SEEDS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			t.Fatalf("BOOTSTRAP_FAULT_SEEDS=%q: want a positive number", v)
+		}
+	}
+	seeds := make([]int64, n)
+	for i := range seeds {
+		seeds[i] = int64(i + 1)
+	}
+	return seeds
+}
 
 // With a fifth of all requests faulted (5xx, throttling, connections dropped
 // before or after the server acted, delays), Run with every table and 50
@@ -21,7 +37,8 @@ var faultSeeds = []int64{1, 2, 3}
 // rerun without faults converges, and parameters that existed before are
 // byte-identical.
 func TestIntegrationFaults(t *testing.T) {
-	for _, seed := range faultSeeds {
+	var total faultTotals
+	for _, seed := range faultSeeds(t) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			e := newEnv(t, awsshim.Options{CreatingFor: 300 * time.Millisecond, PITRUnavailableFor: 300 * time.Millisecond})
 			var profiles []string
@@ -61,13 +78,14 @@ func TestIntegrationFaults(t *testing.T) {
 			}
 			faults, calls := e.shim.Faulted(), len(e.shim.Calls())
 			t.Logf("seed %d: %d calls, faults injected %v, %d resources failed %v", seed, calls, faults, len(failed), failed)
-			total := 0
+			injected := 0
 			for _, n := range faults {
-				total += n
+				injected += n
 			}
-			if total == 0 {
+			if injected == 0 {
 				t.Fatal("no fault was injected")
 			}
+			total.add(calls, injected, len(failed))
 
 			e.shim.SetFaults(awsshim.Faults{})
 			e.mustRun(opts...)
@@ -78,7 +96,9 @@ func TestIntegrationFaults(t *testing.T) {
 			}
 			params := e.parameters()
 			for name, value := range existing {
+				total.checkExisting(1)
 				if got := params[name]; got.value != value || got.version != 1 {
+					total.overwritten(1)
 					t.Errorf("%s was changed: version %d %q", name, got.version, got.value)
 				}
 			}
@@ -89,4 +109,25 @@ func TestIntegrationFaults(t *testing.T) {
 			}
 		})
 	}
+	t.Logf("all seeds: %d runs, %d calls, %d faults injected, %d resources failed; %d existing parameters checked, %d overwritten",
+		total.runs, total.calls, total.injected, total.failures, total.existing, total.changed)
+}
+
+// faultTotals sums the figures of all seeds for the log.
+type faultTotals struct {
+	mu                              sync.Mutex
+	runs, calls, injected, failures int
+	existing, changed               int
+}
+
+func (f *faultTotals) checkExisting(n int) { f.mu.Lock(); f.existing += n; f.mu.Unlock() }
+func (f *faultTotals) overwritten(n int)   { f.mu.Lock(); f.changed += n; f.mu.Unlock() }
+
+func (f *faultTotals) add(calls, injected, failures int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.runs++
+	f.calls += calls
+	f.injected += injected
+	f.failures += failures
 }

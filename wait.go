@@ -47,6 +47,7 @@ func (t *tableRun) waitActive(ctx context.Context, index string) (*types.TableDe
 func (t *tableRun) waitGone(ctx context.Context) error {
 	_, err := t.poll(ctx, "table deleted", func(d *types.TableDescription) (string, error) {
 		if d == nil {
+			t.res.TableStatus = "" // gone
 			return "", nil
 		}
 		return "the table is still " + string(d.TableStatus), nil

@@ -97,9 +97,10 @@ func (p *progress) event(e bootstrap.Event) {
 	defer p.mu.Unlock()
 	if e.Kind == "parameter" {
 		if e.Phase == bootstrap.PhaseDone {
-			if e.Status == bootstrap.StatusFailed {
+			switch {
+			case e.Status == bootstrap.StatusFailed:
 				p.failed++
-			} else {
+			case e.Action == bootstrap.ActionCreate: // not one someone else created meanwhile
 				p.written++
 			}
 		}

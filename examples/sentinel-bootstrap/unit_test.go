@@ -30,16 +30,21 @@ func waitEvents(table string) []bootstrap.Event {
 	return append(evs, done)
 }
 
+// paramEvents reports n parameters created, failed ones failing, and one
+// found already created by someone else (not counted as written).
 func paramEvents(n, failed int) []bootstrap.Event {
 	var evs []bootstrap.Event
-	for i := range n + failed {
-		status := bootstrap.StatusOK
-		if i >= n {
+	for i := range n + failed + 1 {
+		action, status := bootstrap.ActionCreate, bootstrap.StatusOK
+		switch {
+		case i == n+failed:
+			action = bootstrap.ActionNone
+		case i >= n:
 			status = bootstrap.StatusFailed
 		}
 		evs = append(evs,
 			bootstrap.Event{Kind: "parameter", Resource: "/p", Phase: bootstrap.PhaseStart},
-			bootstrap.Event{Kind: "parameter", Resource: "/p", Phase: bootstrap.PhaseDone, Status: status})
+			bootstrap.Event{Kind: "parameter", Resource: "/p", Phase: bootstrap.PhaseDone, Action: action, Status: status})
 	}
 	return evs
 }

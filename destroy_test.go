@@ -1,0 +1,100 @@
+package bootstrap_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"go.uber.org/mock/gomock"
+
+	"github.com/sentinel-tools/bootstrap"
+)
+
+// Destroy deletes parameters ten a call and tables one a call, waits until
+// each table is gone, and reports what was not there as none.
+func TestDestroyDeletesAndWaits(t *testing.T) {
+	s, d := newMocks(t)
+	name := "sentinel-requests"
+	unprotected := activeTable(bootstrap.PurposeApprovals, name)
+	unprotected.DeletionProtectionEnabled = aws.Bool(false)
+	gomock.InOrder(
+		expectDescribe(d, name, unprotected),
+		// Busy with another change at first: retried.
+		d.EXPECT().DeleteTable(gomock.Any(), named(name), gomock.Any()).Return(nil, opErr("DynamoDB", "DeleteTable", &types.ResourceInUseException{Message: aws.String("busy")})),
+		d.EXPECT().DeleteTable(gomock.Any(), named(name), gomock.Any()).Return(&dynamodb.DeleteTableOutput{}, nil),
+		expectDescribe(d, name, withStatus(unprotected, types.TableStatusDeleting, types.IndexStatusDeleting)),
+		expectNotFound(d, name),
+	)
+	var profiles, names []string
+	for i := range 12 {
+		p := string(rune('a' + i))
+		profiles, names = append(profiles, p), append(names, paramName(p))
+	}
+	s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).Times(2).DoAndReturn(
+		func(_ context.Context, in *ssm.DeleteParametersInput, _ ...func(*ssm.Options)) (*ssm.DeleteParametersOutput, error) {
+			if len(in.Names) > 10 {
+				t.Errorf("DeleteParameters with %d names", len(in.Names))
+			}
+			out := &ssm.DeleteParametersOutput{}
+			for _, n := range in.Names {
+				if n == paramName("b") { // not there
+					out.InvalidParameters = append(out.InvalidParameters, n)
+				} else {
+					out.DeletedParameters = append(out.DeletedParameters, n)
+				}
+			}
+			return out, nil
+		})
+	rep, err := bootstrap.Destroy(context.Background(), testConfig(), opts(clients(s, d), bootstrap.WithProfiles(profiles...), bootstrap.WithApprovals())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mode != bootstrap.ModeDestroy || rep.Summary != (bootstrap.Summary{Delete: 12, None: 1}) {
+		t.Errorf("mode %s summary %+v, want destroy with 12 deleted and 1 none", rep.Mode, rep.Summary)
+	}
+	if p := paramResult(t, rep, "b"); p.Action != bootstrap.ActionNone || p.Status != bootstrap.StatusOK {
+		t.Errorf("missing parameter: %+v", p)
+	}
+	if tb := tableResult(t, rep, bootstrap.PurposeApprovals); tb.Action != bootstrap.ActionDelete || tb.Status != bootstrap.StatusOK || tb.TableStatus != "" {
+		t.Errorf("table: %+v", tb)
+	}
+}
+
+// A protected table is never unprotected or deleted; plan mode deletes nothing.
+func TestDestroyProtectedAndPlan(t *testing.T) {
+	for _, plan := range []bool{false, true} {
+		s, d := newMocks(t)
+		expectDescribe(d, "sentinel-sessions", activeTable(bootstrap.PurposeSessions, "sentinel-sessions"))
+		expectDescribe(d, "sentinel-breakglass", func() *types.TableDescription {
+			x := activeTable(bootstrap.PurposeBreakGlass, "sentinel-breakglass")
+			x.DeletionProtectionEnabled = aws.Bool(false)
+			return x
+		}())
+		o := opts(clients(s, d), bootstrap.WithBreakGlass(), bootstrap.WithSessions())
+		if plan {
+			o = append(o, bootstrap.WithPlanOnly())
+		} else {
+			d.EXPECT().DeleteTable(gomock.Any(), named("sentinel-breakglass"), gomock.Any()).Return(&dynamodb.DeleteTableOutput{}, nil)
+			expectNotFound(d, "sentinel-breakglass")
+		}
+		rep, err := bootstrap.Destroy(context.Background(), testConfig(), o...)
+		if err == nil {
+			t.Fatal("Destroy of a protected table succeeded")
+		}
+		sessions := tableResult(t, rep, bootstrap.PurposeSessions)
+		if sessions.Status != bootstrap.StatusFailed || !strings.Contains(sessions.Error, "deletion protection is on") || !strings.Contains(err.Error(), "table sentinel-sessions") {
+			t.Errorf("plan=%v: protected table %+v, err %v", plan, sessions, err)
+		}
+		wantStatus := bootstrap.StatusOK
+		if plan {
+			wantStatus = bootstrap.StatusPlanned
+		}
+		if bg := tableResult(t, rep, bootstrap.PurposeBreakGlass); bg.Action != bootstrap.ActionDelete || bg.Status != wantStatus {
+			t.Errorf("plan=%v: unprotected table %+v", plan, bg)
+		}
+	}
+}
