@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -60,20 +59,7 @@ func (r *runner) destroyParameters(ctx context.Context, results []ParameterResul
 // destroyTable deletes one table and waits until it is gone. A table with
 // deletion protection is a failure: Destroy never turns the protection off.
 func (r *runner) destroyTable(ctx context.Context, spec tableSpec) TableResult {
-	res := TableResult{Purpose: spec.purpose, Name: spec.name, GSIs: spec.indexNames(), TTLAttribute: ttlAttribute}
-	t := &tableRun{runner: r, spec: spec, res: &res, began: time.Now()}
-	r.emit(Event{Kind: "table", Resource: spec.name, Phase: PhaseStart})
-	err := t.destroy(ctx)
-	switch {
-	case err != nil:
-		res.Status, res.Error = StatusFailed, err.Error()
-	case r.s.planOnly:
-		res.Status = StatusPlanned
-	default:
-		res.Status = StatusOK
-	}
-	r.emit(Event{Kind: "table", Resource: spec.name, Phase: PhaseDone, Action: res.Action, Status: res.Status, Detail: res.Error, Elapsed: time.Since(t.began)})
-	return res
+	return r.onTable(ctx, spec, (*tableRun).destroy)
 }
 
 func (t *tableRun) destroy(ctx context.Context) error {

@@ -16,7 +16,7 @@ import (
 
 // update rewrites the golden files in testdata/ instead of comparing:
 //
-//	go test -run TestFreshRunCreateTableInput -update .
+//	go test -run 'TestFreshRunCreateTableInput|TestIAMGolden' -update .
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // canonicalJSON renders v as indented JSON with null and empty-string fields
@@ -70,7 +70,13 @@ func dropUnset(v any) any {
 // rewrites the file with -update.
 func assertGolden(t *testing.T, file string, v any) {
 	t.Helper()
-	got := canonicalJSON(t, v)
+	assertGoldenBytes(t, file, canonicalJSON(t, v))
+}
+
+// assertGoldenBytes compares got with testdata/<file>, or rewrites the file
+// with -update.
+func assertGoldenBytes(t *testing.T, file string, got []byte) {
+	t.Helper()
 	path := filepath.Join("testdata", file)
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {

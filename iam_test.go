@@ -3,11 +3,8 @@ package bootstrap_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,11 +14,6 @@ import (
 
 	"github.com/sentinel-tools/bootstrap"
 )
-
-// updateIAM rewrites testdata/iam_*.golden.json instead of comparing:
-//
-//	go test -run TestIAMGolden -update-iam .
-var updateIAM = flag.Bool("update-iam", false, "rewrite the IAM golden files testdata/iam_*.golden.json")
 
 // iamDoc is an IAM policy document as the tests read it.
 type iamDoc struct {
@@ -98,29 +90,8 @@ func TestIAMGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			iamGolden(t, "iam_"+set.name+".golden.json", append(got, '\n'))
+			assertGoldenBytes(t, "iam_"+set.name+".golden.json", append(got, '\n'))
 		})
-	}
-}
-
-func iamGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateIAM {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test -run TestIAMGolden -update-iam .)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -run TestIAMGolden -update-iam . rewrites it after review)\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 

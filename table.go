@@ -193,6 +193,12 @@ type tableRun struct {
 // table plans, and unless WithPlanOnly applies, one table. It never
 // deletes, recreates or disables anything.
 func (r *runner) table(ctx context.Context, spec tableSpec) TableResult {
+	return r.onTable(ctx, spec, (*tableRun).run)
+}
+
+// onTable does work on one table and turns its outcome into the result,
+// reporting the start and the end to WithProgress.
+func (r *runner) onTable(ctx context.Context, spec tableSpec, work func(*tableRun, context.Context) error) TableResult {
 	res := TableResult{
 		Purpose:      spec.purpose,
 		Name:         spec.name,
@@ -201,7 +207,7 @@ func (r *runner) table(ctx context.Context, spec tableSpec) TableResult {
 	}
 	t := &tableRun{runner: r, spec: spec, res: &res, began: time.Now()}
 	r.emit(Event{Kind: "table", Resource: spec.name, Phase: PhaseStart})
-	err := t.run(ctx)
+	err := work(t, ctx)
 	switch {
 	case err != nil:
 		res.Status, res.Error = StatusFailed, err.Error()
