@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,11 +88,25 @@ rules:
 // is when YAML would read it so, double-quoted otherwise (a profile named
 // "1", "true", "null" or "-" would read as a number, a bool, null or a list).
 func yamlString(s string) string {
+	if plainWord.MatchString(s) && !yamlWords[strings.ToLower(s)] {
+		return s // the common case, without a YAML parse
+	}
 	var v any
 	if yaml.Unmarshal([]byte(s), &v) == nil && v == s {
 		return s
 	}
 	return strconv.Quote(s) // profile names are ASCII, so this is YAML too
+}
+
+// plainWord is a name that YAML reads as a string unless it is one of
+// yamlWords: a letter, then letters, digits, '_' and '-'.
+var plainWord = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+
+// yamlWords are the plain words that YAML 1.1 or 1.2 may read as a bool or
+// null; yamlString leaves them to the parser.
+var yamlWords = map[string]bool{
+	"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true,
+	"y": true, "n": true, "null": true,
 }
 
 // policyFor is the value a new parameter for profile gets.

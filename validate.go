@@ -234,12 +234,19 @@ func (s *settings) checkPolicies(aws.Config) *ConfigError {
 			return bad("WithPolicy", p, "%v", err)
 		}
 	}
-	// The starter policy must fit too (a long description could push it over).
+	// The starter policy must fit too (a long description could push it
+	// over). It names the profile twice, once as written and once as a YAML
+	// scalar, so the profile for which both are longest has the longest one.
+	longest, size := "", -1
 	for _, p := range s.profiles {
-		if _, ok := s.policies[p]; ok {
-			continue
+		if _, ok := s.policies[p]; !ok {
+			if n := len(p) + len(yamlString(p)); n > size {
+				longest, size = p, n
+			}
 		}
-		if n := len(s.starterPolicy(p)); n > maxPolicyBytes {
+	}
+	if size >= 0 {
+		if n := len(s.starterPolicy(longest)); n > maxPolicyBytes {
 			return bad("WithDescription", shorten(s.description), "the starter policy would be %d bytes, over the %d-byte limit; shorten the description", n, maxPolicyBytes)
 		}
 	}

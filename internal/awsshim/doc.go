@@ -9,5 +9,7 @@
 // ignores), rate-limits SSM PutParameter, and injects server errors,
 // throttling, dropped connections and delays from a seeded random
 // sequence. It records every call as an IAM action name so tests can check
-// which API calls a piece of code made.
+// which API calls a piece of code made, and when each table it created
+// became ACTIVE and was first reported ACTIVE (TableTimings), so benchmarks
+// can measure how soon a client notices.
 package awsshim

@@ -65,11 +65,15 @@ func (s *Shim) ddbAfter(c call, req *ddbRequest, body []byte) ([]byte, bool, err
 	case "CreateTable":
 		t := s.table(name, true)
 		t.activeAt, t.indexes = now.Add(s.opts.CreatingFor), nil
+		t.createdAt, t.noticedAt = now, time.Time{}
 		if s.opts.CreatingFor > 0 {
 			key, edit = "TableDescription", markCreating
 		}
 	case "DescribeTable":
 		t := s.tables[name]
+		if t != nil && !t.createdAt.IsZero() && t.noticedAt.IsZero() && !t.creating(now) {
+			t.noticedAt = now // the first answer that shows it ACTIVE
+		}
 		if t.creating(now) {
 			key, edit = "Table", markCreating
 		} else if idx := t.creatingIndexes(now); len(idx) > 0 {

@@ -7,6 +7,10 @@ type tableState struct {
 	// activeAt is when CREATING ends; zero for tables not created through
 	// the shim (they are ACTIVE and have no PITR window).
 	activeAt time.Time
+	// createdAt is when the CreateTable answer was made (CREATING began);
+	// noticedAt is when a DescribeTable answer first showed the table no
+	// longer CREATING (zero until then). See TableTimings.
+	createdAt, noticedAt time.Time
 	// indexes maps a global secondary index being created to when its
 	// creation ends.
 	indexes map[string]time.Time
@@ -54,4 +58,32 @@ func (s *Shim) table(name string, create bool) *tableState {
 		s.tables[name] = t
 	}
 	return t
+}
+
+// TableTiming is the CREATING window of a table created through the shim,
+// and when a client was first told that it had ended.
+type TableTiming struct {
+	// Created is when the shim answered the CreateTable: CREATING began.
+	Created time.Time
+	// Active is when CREATING ended (Created + Options.CreatingFor).
+	Active time.Time
+	// Noticed is when a DescribeTable answer first showed the table ACTIVE;
+	// zero if none has yet. Noticed − Active is how long the client took to
+	// learn that the table was ready: its polling lag plus one round trip.
+	Noticed time.Time
+}
+
+// TableTimings returns the timing of every table created through the shim
+// (and not deleted since), by table name. Reset keeps it.
+func (s *Shim) TableTimings() map[string]TableTiming {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]TableTiming, len(s.tables))
+	for name, t := range s.tables {
+		if t.createdAt.IsZero() {
+			continue
+		}
+		out[name] = TableTiming{Created: t.createdAt, Active: t.activeAt, Noticed: t.noticedAt}
+	}
+	return out
 }
