@@ -49,7 +49,7 @@ const (
 //
 // Under a steady limit the pace so settles just under it, and stays there:
 // with 20 ms per request, a limit of 100 calls a second and a burst of 5,
-// 1,000 writes run at 99 % of the limit (BENCHMARKS.md). It is safe for
+// 1,000 writes run at 98.5 % of the limit (BENCHMARKS.md). It is safe for
 // concurrent use.
 type pacer struct {
 	mu        sync.Mutex
