@@ -170,11 +170,10 @@ func start(ctx context.Context, cfg aws.Config, opts []Option, destroy bool) (*R
 		Mode:       mode,
 		Region:     s.region,
 		PolicyRoot: s.policyRoot,
-		Parameters: make([]ParameterResult, len(s.profiles)),
-		Tables:     make([]TableResult, 0, numPurposes),
 	}
 	specs := s.selectedTables()
-	rep.Tables = rep.Tables[:len(specs)]
+	rep.Parameters = make([]ParameterResult, len(s.profiles))
+	rep.Tables = make([]TableResult, len(specs))
 
 	var wg sync.WaitGroup
 	for i, spec := range specs {

@@ -64,7 +64,7 @@ func bootstrapActions(s *settings) (ssmActions, dynamoActions []string) {
 
 // iamPolicies builds the documents for the selected options.
 func iamPolicies(s *settings) []IAMPolicy {
-	part := partition(s.region)
+	part, dnsSuffix := partition(s.region)
 	params := fmt.Sprintf("arn:%s:ssm:%s:*:parameter%s/*", part, s.region, s.policyRoot)
 	tableARN := func(name string) string { return fmt.Sprintf("arn:%s:dynamodb:%s:*:table/%s", part, s.region, name) }
 
@@ -98,7 +98,7 @@ func iamPolicies(s *settings) []IAMPolicy {
 		// re-encrypts a table; the library itself calls no KMS operation.
 		stmts = append(stmts, iamStatement{
 			Sid: "TableEncryptionKeyViaDynamoDB", Action: []string{"kms:DescribeKey", "kms:CreateGrant"}, Resource: []string{"*"},
-			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "dynamodb." + s.region + ".amazonaws.com"}},
+			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "dynamodb." + s.region + "." + dnsSuffix}},
 		})
 	}
 	out = append(out, newIAMPolicy(IAMPolicyBootstrap, "Exactly what bootstrap needs to plan and apply these options, for least privilege.", stmts...))
@@ -116,23 +116,24 @@ func newIAMPolicy(name, description string, stmts ...iamStatement) IAMPolicy {
 	return IAMPolicy{Name: name, Description: description, Document: doc}
 }
 
-// partition is the ARN partition of a region.
-func partition(region string) string {
+// partition is the ARN partition of a region and its DNS suffix, as in the
+// SDK's partitions.json.
+func partition(region string) (id, dnsSuffix string) {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
+		return "aws-cn", "amazonaws.com.cn"
 	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
+		return "aws-us-gov", "amazonaws.com"
 	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
+		return "aws-iso", "c2s.ic.gov"
 	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
+		return "aws-iso-b", "sc2s.sgov.gov"
 	case strings.HasPrefix(region, "eu-isoe-"):
-		return "aws-iso-e"
+		return "aws-iso-e", "cloud.adc-e.uk"
 	case strings.HasPrefix(region, "us-isof-"):
-		return "aws-iso-f"
+		return "aws-iso-f", "csp.hci.ic.gov"
 	case strings.HasPrefix(region, "eusc-"):
-		return "aws-eusc"
+		return "aws-eusc", "amazonaws.eu"
 	}
-	return "aws"
+	return "aws", "amazonaws.com"
 }

@@ -327,3 +327,31 @@ func TestIAMPartitions(t *testing.T) {
 		})
 	}
 }
+
+// The KMS statement names DynamoDB's endpoint in the region's partition.
+func TestIAMKMSViaServicePerPartition(t *testing.T) {
+	for region, want := range map[string]string{
+		"us-east-1":     "dynamodb.us-east-1.amazonaws.com",
+		"cn-north-1":    "dynamodb.cn-north-1.amazonaws.com.cn",
+		"us-iso-east-1": "dynamodb.us-iso-east-1.c2s.ic.gov",
+	} {
+		rep := iamPlan(t, iamOptionSet{name: region, region: region, opts: vtOpts(bootstrap.WithSessions(), bootstrap.WithKMSKey("alias/sentinel"))})
+		var doc iamDoc
+		for _, p := range rep.IAMPolicies {
+			if p.Name == bootstrap.IAMPolicyBootstrap {
+				if err := json.Unmarshal(p.Document, &doc); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got := ""
+		for _, st := range doc.Statement {
+			if v, ok := st.Condition["StringEquals"]["kms:ViaService"]; ok {
+				got = v
+			}
+		}
+		if got != want {
+			t.Errorf("%s: kms:ViaService %q, want %q", region, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"maps"
+	"reflect"
 	"time"
 )
 
@@ -216,7 +217,7 @@ func WithRegion(region string) Option {
 // SDK's endpoint settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, …) apply.
 func WithSSMClient(c SSMAPI) Option {
 	return optionFunc(func(s *settings) {
-		if c == nil {
+		if isNil(c) {
 			s.fail("WithSSMClient", "nil", "the client is nil; leave the option out to build one from cfg")
 		}
 		s.ssm = c
@@ -228,7 +229,7 @@ func WithSSMClient(c SSMAPI) Option {
 // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, …) apply.
 func WithDynamoDBClient(c DynamoDBAPI) Option {
 	return optionFunc(func(s *settings) {
-		if c == nil {
+		if isNil(c) {
 			s.fail("WithDynamoDBClient", "nil", "the client is nil; leave the option out to build one from cfg")
 		}
 		s.ddb = c
@@ -294,4 +295,18 @@ func WithProgress(fn func(Event)) Option {
 // pace slows down and the write is retried. Default: 8.
 func WithConcurrency(n int) Option {
 	return optionFunc(func(s *settings) { s.concurrency = n })
+}
+
+// isNil reports a nil client, also one of a nil pointer type, which would
+// panic at its first call.
+func isNil(c any) bool {
+	if c == nil {
+		return true
+	}
+	v := reflect.ValueOf(c)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
 }

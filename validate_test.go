@@ -197,6 +197,8 @@ func invalidConfigs() []invalidConfig {
 		{name: "nil SSM client", opts: vtOpts(dev, bootstrap.WithSSMClient(nil)), option: "WithSSMClient", value: "nil"},
 		{name: "nil DynamoDB client", opts: vtOpts(all, bootstrap.WithDynamoDBClient(nil)), option: "WithDynamoDBClient", value: "nil"},
 		{name: "nil SSM client, tables only", opts: vtOpts(all, bootstrap.WithSSMClient(nil)), option: "WithSSMClient", value: "nil"},
+		{name: "typed nil SSM client", opts: vtOpts(dev, bootstrap.WithSSMClient((*ssm.Client)(nil))), option: "WithSSMClient", value: "nil"},
+		{name: "typed nil DynamoDB client", opts: vtOpts(all, bootstrap.WithDynamoDBClient((*mocks.MockDynamoDBAPI)(nil))), option: "WithDynamoDBClient", value: "nil"},
 	}
 }
 
