@@ -63,8 +63,8 @@ func TestConcurrentCreatorResourceInUse(t *testing.T) {
 	}
 }
 
-// A table found CREATING is waited for; what it needs is then read again,
-// since the other creator may have done part of it meanwhile.
+// A table found CREATING is waited for; what it needs is read only once it
+// is ACTIVE, since the other creator may have done part of it meanwhile.
 func TestTableFoundCreatingIsWaitedFor(t *testing.T) {
 	s, d := newMocks(t)
 	const name = "sentinel-breakglass"
@@ -79,11 +79,9 @@ func TestTableFoundCreatingIsWaitedFor(t *testing.T) {
 		expectDescribe(d, name, active),   // the wait's last poll
 		lastRead,
 	)
-	gomock.InOrder(
-		expectTTL(d, name, types.TimeToLiveStatusDisabled, "").After(firstRead),
-		expectTTL(d, name, types.TimeToLiveStatusEnabled, "ttl").After(lastRead),
-	)
-	expectPITR(d, name, types.PointInTimeRecoveryStatusEnabled).Times(2)
+	// TTL and point-in-time recovery are read once, when the table is ACTIVE.
+	expectTTL(d, name, types.TimeToLiveStatusEnabled, "ttl").After(lastRead)
+	expectPITR(d, name, types.PointInTimeRecoveryStatusEnabled).After(lastRead)
 
 	rep := mustRun(t, opts(clients(s, d), bootstrap.WithBreakGlass())...)
 	checkTable(t, rep.Tables[0], bootstrap.ActionNone, bootstrap.StatusOK)

@@ -180,6 +180,9 @@ type tableState struct {
 	ttl  *types.TimeToLiveDescription        // always read
 	pitr *types.ContinuousBackupsDescription // read unless WithoutPointInTimeRecovery
 	tags map[string]string                   // read only with WithTags
+	// building: in apply, the table (or an index) is not ACTIVE yet, and
+	// nothing but desc was read.
+	building bool
 }
 
 // tableRun is the work on one table during a Run.
@@ -232,33 +235,43 @@ func (t *tableRun) run(ctx context.Context) error {
 		}
 		return err
 	}
-	if st == nil {
+	switch {
+	case st == nil:
 		return t.create(ctx)
+	case st.building:
+		// A concurrent creator, or AWS, is still building it.
+		return t.settle(ctx)
 	}
 	plan, err := t.diff(st)
 	t.record(plan, err)
 	if err != nil || t.s.planOnly {
 		return err
 	}
-	if pendingText(st.desc, "") != "" {
-		// A concurrent creator, or AWS, is still building it.
-		return t.settle(ctx)
-	}
 	return t.apply(ctx, st, plan)
 }
+
+// maxSettles bounds how often settle waits for a table that someone keeps
+// changing (each wait is bounded by WithWaitTimeout).
+const maxSettles = 5
 
 // settle waits for a table that someone else is building, then reads it
 // again and makes the repairs still needed.
 func (t *tableRun) settle(ctx context.Context) error {
-	if _, err := t.waitActive(ctx, ""); err != nil {
-		return err
-	}
-	st, err := t.read(ctx)
-	if err != nil {
-		return err
-	}
-	if st == nil {
-		return errors.New("the table disappeared while bootstrap waited for it; run again")
+	var st *tableState
+	for i := 0; st == nil || st.building; i++ {
+		if i == maxSettles {
+			return errors.New("the table kept changing while bootstrap waited for it (another run adding indexes?); run again later")
+		}
+		if _, err := t.waitActive(ctx, ""); err != nil {
+			return err
+		}
+		var err error
+		if st, err = t.read(ctx); err != nil {
+			return err
+		}
+		if st == nil {
+			return errors.New("the table disappeared while bootstrap waited for it; run again")
+		}
 	}
 	plan, err := t.diff(st)
 	if t.record(plan, err); err != nil {
@@ -287,17 +300,22 @@ func (t *tableRun) record(p tablePlan, err error) {
 }
 
 // read describes the table, and what the options need of it besides. It
-// returns nil when the table does not exist.
+// returns nil when the table does not exist. In apply, a table still being
+// built is only described (building): it is read in full once it is ACTIVE.
 func (t *tableRun) read(ctx context.Context) (*tableState, error) {
 	desc, err := t.describe(ctx)
 	if err != nil || desc == nil {
 		return nil, err
 	}
+	t.res.ARN, t.res.TableStatus = aws.ToString(desc.TableArn), string(desc.TableStatus)
 	if desc.TableStatus == types.TableStatusDeleting {
-		t.res.ARN, t.res.TableStatus = aws.ToString(desc.TableArn), string(desc.TableStatus)
 		return nil, fmt.Errorf("the table is being deleted; wait until it is gone, then run again to create it")
 	}
 	st := &tableState{desc: desc}
+	if !t.s.planOnly && pendingText(desc, "") != "" {
+		st.building = true
+		return st, nil
+	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -347,7 +365,6 @@ func (t *tableRun) read(ctx context.Context) (*tableState, error) {
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		t.res.ARN, t.res.TableStatus = aws.ToString(desc.TableArn), string(desc.TableStatus)
 		return nil, errs[0]
 	}
 	return st, nil
