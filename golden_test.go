@@ -2,7 +2,6 @@ package bootstrap_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"testing"
 
 	"go.uber.org/mock/gomock"
+
+	"github.com/sentinel-tools/bootstrap/internal/canonjson"
 )
 
 // update rewrites the golden files in testdata/ instead of comparing:
@@ -32,39 +33,7 @@ func canonicalJSON(t *testing.T, v any) []byte {
 	return out
 }
 
-func canonical(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return nil, err
-	}
-	out, err := json.MarshalIndent(dropUnset(tree), "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(out, '\n'), nil
-}
-
-func dropUnset(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if x == nil || x == "" {
-				delete(v, k)
-				continue
-			}
-			v[k] = dropUnset(x)
-		}
-	case []any:
-		for i := range v {
-			v[i] = dropUnset(v[i])
-		}
-	}
-	return v
-}
+func canonical(v any) ([]byte, error) { return canonjson.Marshal(v) }
 
 // assertGolden compares v, as canonical JSON, with testdata/<file>, or
 // rewrites the file with -update.

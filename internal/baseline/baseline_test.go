@@ -3,7 +3,6 @@ package baseline_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/sentinel-tools/bootstrap"
 	"github.com/sentinel-tools/bootstrap/internal/awsshim"
 	"github.com/sentinel-tools/bootstrap/internal/baseline"
+	"github.com/sentinel-tools/bootstrap/internal/canonjson"
 	"github.com/sentinel-tools/bootstrap/internal/emulator"
 )
 
@@ -166,39 +166,12 @@ func TestEndStateMatchesLibrary(t *testing.T) {
 	}
 }
 
-// canonical renders v as indented JSON without null and empty fields, as
-// the library's golden test does.
+// canonical renders v as the library's golden files do.
 func canonical(t *testing.T, v any) []byte {
 	t.Helper()
-	raw, err := json.Marshal(v)
+	out, err := canonjson.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		t.Fatal(err)
-	}
-	out, err := json.MarshalIndent(dropUnset(tree), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(out, '\n')
-}
-
-func dropUnset(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if x == nil || x == "" {
-				delete(v, k)
-				continue
-			}
-			v[k] = dropUnset(x)
-		}
-	case []any:
-		for i := range v {
-			v[i] = dropUnset(v[i])
-		}
-	}
-	return v
+	return out
 }
