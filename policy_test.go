@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,18 +23,14 @@ func ptPuts(t *testing.T, opts ...bootstrap.Option) map[string]*ssm.PutParameter
 	t.Helper()
 	ctrl := gomock.NewController(t)
 	sm := mocks.NewMockSSMAPI(ctrl)
-	var mu sync.Mutex
-	puts := map[string]*ssm.PutParameterInput{}
+	var rec puts
 	sm.EXPECT().GetParameters(gomock.Any(), gomock.Any(), gomock.Any()).AnyTimes().DoAndReturn(
 		func(_ context.Context, in *ssm.GetParametersInput, _ ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
 			return &ssm.GetParametersOutput{InvalidParameters: in.Names}, nil
 		})
 	sm.EXPECT().PutParameter(gomock.Any(), gomock.Any(), gomock.Any()).AnyTimes().DoAndReturn(
 		func(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			puts[aws.ToString(in.Name)] = in
-			return &ssm.PutParameterOutput{Version: 1}, nil
+			return rec.answer(in, 1), nil
 		})
 	opts = append([]bootstrap.Option{bootstrap.WithSSMClient(sm), bootstrap.WithDynamoDBClient(mocks.NewMockDynamoDBAPI(ctrl))}, opts...)
 	rep, err := bootstrap.Run(context.Background(), aws.Config{Region: "us-east-1"}, opts...)
@@ -47,7 +42,7 @@ func ptPuts(t *testing.T, opts ...bootstrap.Option) map[string]*ssm.PutParameter
 			t.Errorf("%s: %+v; want create ok version 1", p.Name, p)
 		}
 	}
-	return puts
+	return rec.in
 }
 
 func TestStarterPolicyIsWhatRunWrites(t *testing.T) {

@@ -31,17 +31,22 @@ func (p *puts) get(name string) *ssm.PutParameterInput {
 	return p.in[name]
 }
 
+// answer records in and answers it as created with version.
+func (p *puts) answer(in *ssm.PutParameterInput, version int64) *ssm.PutParameterOutput {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.in == nil {
+		p.in = map[string]*ssm.PutParameterInput{}
+	}
+	p.in[aws.ToString(in.Name)] = in
+	return &ssm.PutParameterOutput{Version: version, Tier: ssmtypes.ParameterTierStandard}
+}
+
 // expectPut expects exactly one successful PutParameter for name, recorded in p.
 func (p *puts) expectPut(s *mocks.MockSSMAPI, name string, version int64) *gomock.Call {
 	return s.EXPECT().PutParameter(gomock.Any(), paramNamed(name), gomock.Any()).DoAndReturn(
 		func(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			if p.in == nil {
-				p.in = map[string]*ssm.PutParameterInput{}
-			}
-			p.in[name] = in
-			return &ssm.PutParameterOutput{Version: version, Tier: ssmtypes.ParameterTierStandard}, nil
+			return p.answer(in, version), nil
 		}).Times(1)
 }
 
