@@ -1,6 +1,7 @@
 // Package bootstrap provisions what Sentinel needs in AWS, in one call: one
 // SSM policy parameter per AWS profile, and the DynamoDB tables for approval
-// requests, break-glass events and server sessions.
+// requests, break-glass events, server sessions and rate limits, shaped
+// exactly as Sentinel's own code uses them.
 //
 // Run plans (read-only) and then applies, concurrently, and returns a Report
 // with one result per selected resource. It is idempotent and safe to rerun:
@@ -47,6 +48,7 @@ const (
 	PurposeApprovals  = "approvals"
 	PurposeBreakGlass = "breakglass"
 	PurposeSessions   = "sessions"
+	PurposeRateLimits = "ratelimits"
 )
 
 // Report is the result of Run or Destroy. Its JSON form is a stable contract.
@@ -55,7 +57,7 @@ type Report struct {
 	Region      string            `json:"region"`
 	PolicyRoot  string            `json:"policy_root"`
 	Parameters  []ParameterResult `json:"parameters"`             // in the order the profiles were given
-	Tables      []TableResult     `json:"tables"`                 // approvals, breakglass, sessions: those selected
+	Tables      []TableResult     `json:"tables"`                 // approvals, breakglass, sessions, ratelimits: those selected
 	IAMPolicies []IAMPolicy       `json:"iam_policies,omitempty"` // with WithIAMPolicies
 	Summary     Summary           `json:"summary"`
 	DurationMS  int64             `json:"duration_ms"`
@@ -76,16 +78,22 @@ type ParameterResult struct {
 
 // TableResult is the outcome for one DynamoDB table.
 type TableResult struct {
-	Purpose      string   `json:"purpose"` // approvals | breakglass | sessions
+	Purpose      string   `json:"purpose"` // approvals | breakglass | sessions | ratelimits
 	Name         string   `json:"name"`
 	Action       string   `json:"action"` // create | update | none | unknown | delete
 	Status       string   `json:"status"` // planned | ok | failed
 	ARN          string   `json:"arn,omitempty"`
 	TableStatus  string   `json:"table_status,omitempty"` // as last seen: ACTIVE, CREATING, …
-	GSIs         []string `json:"gsis"`                   // the indexes Sentinel needs
+	GSIs         []string `json:"gsis"`                   // the indexes the options ask for
 	TTLAttribute string   `json:"ttl_attribute"`
-	Changes      []string `json:"changes,omitempty"` // what apply does or did, e.g. "create table", "enable TTL on ttl"
-	Error        string   `json:"error,omitempty"`
+	// Changes lists what the plan asks for, in order, e.g. "create table",
+	// "enable TTL on ttl"; after an apply, what was done and what the plan
+	// still asked for when the table failed.
+	Changes []string `json:"changes,omitempty"`
+	// Done lists the changes carried out by this run, in order; after a
+	// failure it says what exists now. Changes lists what the plan asked for.
+	Done  []string `json:"done,omitempty"`
+	Error string   `json:"error,omitempty"`
 	// Warnings notes differences that Run leaves alone, such as a
 	// provisioned billing mode.
 	Warnings []string `json:"warnings,omitempty"`
@@ -152,31 +160,31 @@ func Destroy(ctx context.Context, cfg aws.Config, opts ...Option) (*Report, erro
 	return start(ctx, cfg, opts, true)
 }
 
-func start(ctx context.Context, cfg aws.Config, opts []Option, destroy bool) (*Report, error) {
+func start(ctx context.Context, awsCfg aws.Config, opts []Option, destroy bool) (*Report, error) {
 	began := time.Now()
-	s := newSettings(opts)
-	if err := s.validate(cfg); err != nil {
+	c, err := resolve(opts, awsCfg)
+	if err != nil {
 		return nil, err
 	}
 	mode := ModeApply
 	switch {
 	case destroy:
 		mode = ModeDestroy
-	case s.planOnly:
+	case c.planOnly:
 		mode = ModePlan
 	}
-	r := newRunner(s, cfg)
+	r, ctx := newRunner(ctx, c, awsCfg)
+	defer r.stop(nil)
 	rep := &Report{
 		Mode:       mode,
-		Region:     s.region,
-		PolicyRoot: s.policyRoot,
+		Region:     c.region,
+		PolicyRoot: c.policyRoot,
+		Parameters: make([]ParameterResult, len(c.params)),
+		Tables:     make([]TableResult, len(c.tables)),
 	}
-	specs := s.selectedTables()
-	rep.Parameters = make([]ParameterResult, len(s.profiles))
-	rep.Tables = make([]TableResult, len(specs))
 
 	var wg sync.WaitGroup
-	for i, spec := range specs {
+	for i, spec := range c.tables {
 		wg.Go(func() {
 			if destroy {
 				rep.Tables[i] = r.destroyTable(ctx, spec)
@@ -185,7 +193,7 @@ func start(ctx context.Context, cfg aws.Config, opts []Option, destroy bool) (*R
 			}
 		})
 	}
-	if len(s.profiles) > 0 {
+	if len(c.params) > 0 {
 		wg.Go(func() {
 			if destroy {
 				r.destroyParameters(ctx, rep.Parameters)
@@ -196,8 +204,8 @@ func start(ctx context.Context, cfg aws.Config, opts []Option, destroy bool) (*R
 	}
 	wg.Wait()
 
-	if s.iam {
-		rep.IAMPolicies = iamPolicies(s)
+	if c.iam {
+		rep.IAMPolicies = iamPolicies(c)
 	}
 	rep.Summary = summarize(rep)
 	rep.DurationMS = time.Since(began).Milliseconds()
@@ -251,6 +259,8 @@ func (rep *Report) incomplete(ctx context.Context) error {
 	if len(e.Failed) == 0 {
 		return nil
 	}
-	e.Cause = ctx.Err()
+	if ctx.Err() != nil {
+		e.Cause = context.Cause(ctx) // the caller's ctx error, or the progress callback's *PanicError
+	}
 	return &e
 }

@@ -41,7 +41,8 @@ type IncompleteError struct {
 	// order as Failed.
 	Errors []string
 	// Cause is the context's error when the run was cancelled or timed out,
-	// so errors.Is(err, context.Canceled) holds; otherwise nil.
+	// so errors.Is(err, context.Canceled) holds, or the *PanicError when the
+	// WithProgress callback panicked; otherwise nil.
 	Cause error
 }
 
@@ -74,3 +75,17 @@ func (e *IncompleteError) Is(target error) bool { return target == ErrIncomplete
 
 // Unwrap returns Cause.
 func (e *IncompleteError) Unwrap() error { return e.Cause }
+
+// PanicError is a panic of the WithProgress callback, recovered by Run or
+// Destroy: the run stopped at once, and the error they return (matching
+// ErrIncomplete) unwraps to it.
+type PanicError struct {
+	Value any    // what the callback panicked with
+	Stack []byte // the stack of the goroutine that panicked, at the panic
+}
+
+func (e *PanicError) Error() string {
+	return "the WithProgress callback panicked: " + e.valueText()
+}
+
+func (e *PanicError) valueText() string { return fmt.Sprint(e.Value) }

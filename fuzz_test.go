@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -161,7 +160,7 @@ func FuzzOptions(f *testing.F) {
 		if s, ok := fzValidate(t, WithApprovals(), WithApprovalTable(table), WithNameSuffix(suffix)); ok {
 			fzCheckSuffix(t, suffix)
 			fzCheckTables(t, s, suffix)
-			if got := s.tables[approvals].name; got != table+suffix {
+			if got := s.table(approvals).name; got != table+suffix {
 				t.Fatalf("table %q with suffix %q became %q", table, suffix, got)
 			}
 		}
@@ -193,13 +192,11 @@ func FuzzOptions(f *testing.F) {
 
 // fzValidate applies and validates the options. A rejection must be a
 // *ConfigError naming a real option, in a one-line message.
-func fzValidate(t *testing.T, opts ...Option) (*settings, bool) {
+func fzValidate(t *testing.T, opts ...Option) (*config, bool) {
 	t.Helper()
-	s := newSettings(append(opts, WithRegion("us-east-1")))
-	s.now = func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) }
-	err := s.validate(aws.Config{})
+	c, err := resolve(append(opts, WithRegion("us-east-1")), aws.Config{})
 	if err == nil {
-		return s, true
+		return c, true
 	}
 	var ce *ConfigError
 	if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidConfig) {
@@ -231,18 +228,21 @@ func fzName(s string) bool {
 	return true
 }
 
-func fzCheckProfile(t *testing.T, s *settings, profile string) {
+func fzCheckProfile(t *testing.T, s *config, profile string) {
 	t.Helper()
 	if len(profile) < 1 || len(profile) > 64 || !fzName(profile) {
 		t.Fatalf("accepted profile %q", profile)
 	}
-	name := s.parameterName(profile)
+	if len(s.params) != 1 || s.params[0].profile != profile {
+		t.Fatalf("profile %q resolved to %+v", profile, s.params)
+	}
+	name := s.params[0].name
 	if name != s.policyRoot+"/"+profile || len(name) > 1011 || strings.Count(name, "/") > 15 {
 		t.Fatalf("accepted parameter name %q (%d chars)", name, len(name))
 	}
 }
 
-func fzCheckRoot(t *testing.T, s *settings, root, suffix string) {
+func fzCheckRoot(t *testing.T, s *config, root, suffix string) {
 	t.Helper()
 	want := strings.TrimSuffix(root, "/") + suffix
 	got := s.policyRoot
@@ -261,9 +261,9 @@ func fzCheckRoot(t *testing.T, s *settings, root, suffix string) {
 	if len(first) >= 3 && (strings.EqualFold(first[:3], "aws") || strings.EqualFold(first[:3], "ssm")) {
 		t.Fatalf("accepted root %q: SSM reserves names beginning with %q", got, first[:3])
 	}
-	for _, p := range s.profiles {
-		name := got + "/" + p
-		if len(name) > 1011 || strings.Count(name, "/") > 15 {
+	for _, p := range s.params {
+		name := p.name
+		if name != got+"/"+p.profile || len(name) > 1011 || strings.Count(name, "/") > 15 {
 			t.Fatalf("accepted parameter name %q", name)
 		}
 	}
@@ -276,10 +276,10 @@ func fzCheckSuffix(t *testing.T, suffix string) {
 	}
 }
 
-func fzCheckTables(t *testing.T, s *settings, suffix string) {
+func fzCheckTables(t *testing.T, s *config, suffix string) {
 	t.Helper()
 	seen := map[string]bool{}
-	for _, spec := range s.selectedTables() {
+	for _, spec := range s.tables {
 		if len(spec.name) < 3 || len(spec.name) > 255 || !fzName(spec.name) || !strings.HasSuffix(spec.name, suffix) {
 			t.Fatalf("accepted table name %q", spec.name)
 		}
@@ -293,7 +293,7 @@ func fzCheckTables(t *testing.T, s *settings, suffix string) {
 // fzTagText is AWS's documented tag pattern for DynamoDB and SSM.
 var fzTagText = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
-func fzCheckTags(t *testing.T, s *settings) {
+func fzCheckTags(t *testing.T, s *config) {
 	t.Helper()
 	if len(s.tags) > 50 {
 		t.Fatalf("accepted %d tags", len(s.tags))
@@ -380,9 +380,9 @@ func fzCheckDescription(t *testing.T, desc string) {
 
 // fzCheckStarter checks the starter policy of an accepted configuration: it
 // reads back as exactly the documented policy.
-func fzCheckStarter(t *testing.T, s *settings, profile, desc string) {
+func fzCheckStarter(t *testing.T, s *config, profile, desc string) {
 	t.Helper()
-	doc := s.starterPolicy(profile)
+	doc := s.policyFor(&paramSpec{profile: profile})
 	if err := validatePolicy([]byte(doc)); err != nil {
 		t.Fatalf("the starter policy of an accepted configuration is invalid: %v\n%s", err, doc)
 	}

@@ -42,31 +42,38 @@ type gsi struct{ name, hash, sort string }
 type tableLayout struct {
 	purpose string
 	name    string // default name
+	key     string // partition key
+	ttl     string // TTL attribute
 	gsis    []gsi
 }
 
 var layouts = []tableLayout{
-	{bootstrap.PurposeApprovals, "sentinel-requests", []gsi{
+	{bootstrap.PurposeApprovals, "sentinel-requests", "id", "ttl", []gsi{
 		{"gsi-requester", "requester", "created_at"},
 		{"gsi-status", "status", "created_at"},
 		{"gsi-profile", "profile", "created_at"},
 	}},
-	{bootstrap.PurposeBreakGlass, "sentinel-breakglass", []gsi{
+	{bootstrap.PurposeBreakGlass, "sentinel-breakglass", "id", "ttl", []gsi{
 		{"gsi-invoker", "invoker", "created_at"},
 		{"gsi-status", "status", "created_at"},
 		{"gsi-profile", "profile", "created_at"},
 	}},
-	{bootstrap.PurposeSessions, "sentinel-sessions", []gsi{
+	{bootstrap.PurposeSessions, "sentinel-sessions", "id", "ttl", []gsi{
 		{"gsi-user", "user", "created_at"},
 		{"gsi-status", "status", "created_at"},
 		{"gsi-profile", "profile", "created_at"},
 		{"gsi-server-instance", "server_instance_id", "status"},
-		{"gsi-device-id", "device_id", "created_at"},
 	}},
 }
 
+// rateLimitLayout is the rate-limit table (WithRateLimits; not in WithAll).
+var rateLimitLayout = tableLayout{bootstrap.PurposeRateLimits, "sentinel-rate-limits", "PK", "TTL", nil}
+
+// deviceIndex is the optional sessions index of WithDeviceIndex.
+var deviceIndex = gsi{"gsi-device-id", "device_id", "created_at"}
+
 func layout(purpose string) tableLayout {
-	for _, l := range layouts {
+	for _, l := range append(layouts, rateLimitLayout) {
 		if l.purpose == purpose {
 			return l
 		}
@@ -90,12 +97,12 @@ func activeTable(purpose, name string) *types.TableDescription {
 		TableName:                 aws.String(name),
 		TableArn:                  aws.String(tableARN(name)),
 		TableStatus:               types.TableStatusActive,
-		KeySchema:                 []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		KeySchema:                 []types.KeySchemaElement{{AttributeName: aws.String(l.key), KeyType: types.KeyTypeHash}},
 		BillingModeSummary:        &types.BillingModeSummary{BillingMode: types.BillingModePayPerRequest},
 		SSEDescription:            &types.SSEDescription{Status: types.SSEStatusEnabled, SSEType: types.SSETypeKms, KMSMasterKeyArn: aws.String(testKMSARN)},
 		DeletionProtectionEnabled: aws.Bool(true),
 	}
-	attrs := []string{"id"}
+	attrs := []string{l.key}
 	for _, g := range l.gsis {
 		for _, a := range []string{g.hash, g.sort} {
 			if !slices.Contains(attrs, a) {
@@ -144,7 +151,7 @@ func withoutIndex(d *types.TableDescription, names ...string) *types.TableDescri
 	c.GlobalSecondaryIndexes = slices.DeleteFunc(slices.Clone(d.GlobalSecondaryIndexes), func(g types.GlobalSecondaryIndexDescription) bool {
 		return slices.Contains(names, aws.ToString(g.IndexName))
 	})
-	used := map[string]bool{"id": true}
+	used := map[string]bool{aws.ToString(d.KeySchema[0].AttributeName): true}
 	for _, g := range c.GlobalSecondaryIndexes {
 		for _, k := range g.KeySchema {
 			used[aws.ToString(k.AttributeName)] = true
@@ -153,6 +160,20 @@ func withoutIndex(d *types.TableDescription, names ...string) *types.TableDescri
 	c.AttributeDefinitions = slices.DeleteFunc(slices.Clone(d.AttributeDefinitions), func(a types.AttributeDefinition) bool {
 		return !used[aws.ToString(a.AttributeName)]
 	})
+	return &c
+}
+
+// withIndex returns a copy of d with the GSI g added (ACTIVE), as a sessions
+// table made with WithDeviceIndex looks.
+func withIndex(d *types.TableDescription, g gsi) *types.TableDescription {
+	c := *d
+	c.GlobalSecondaryIndexes = append(slices.Clone(d.GlobalSecondaryIndexes), gsiDescription(g, types.IndexStatusActive))
+	c.AttributeDefinitions = slices.Clone(d.AttributeDefinitions)
+	for _, a := range []string{g.hash, g.sort} {
+		if !slices.ContainsFunc(c.AttributeDefinitions, func(x types.AttributeDefinition) bool { return aws.ToString(x.AttributeName) == a }) {
+			c.AttributeDefinitions = append(c.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
+		}
+	}
 	return &c
 }
 
@@ -269,7 +290,7 @@ func expectTags(ddb *mocks.MockDynamoDBAPI, name string, tags map[string]string)
 func expectCorrectTable(ddb *mocks.MockDynamoDBAPI, purpose string, pitr bool, tags map[string]string) {
 	l := layout(purpose)
 	expectDescribe(ddb, l.name, activeTable(purpose, "")).Times(1)
-	expectTTL(ddb, l.name, types.TimeToLiveStatusEnabled, "ttl").Times(1)
+	expectTTL(ddb, l.name, types.TimeToLiveStatusEnabled, l.ttl).Times(1)
 	if pitr {
 		expectPITR(ddb, l.name, types.PointInTimeRecoveryStatusEnabled).Times(1)
 	}
@@ -300,7 +321,7 @@ func freshTable(ddb *mocks.MockDynamoDBAPI, purpose, name string, pitr bool, cre
 		ddb.EXPECT().UpdateTimeToLive(gomock.Any(), named(name), gomock.Any()).DoAndReturn(
 			func(_ context.Context, in *dynamodb.UpdateTimeToLiveInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error) {
 				spec := in.TimeToLiveSpecification
-				if spec == nil || aws.ToString(spec.AttributeName) != "ttl" || !aws.ToBool(spec.Enabled) {
+				if spec == nil || aws.ToString(spec.AttributeName) != layout(purpose).ttl || !aws.ToBool(spec.Enabled) {
 					return nil, fmt.Errorf("test: unexpected TTL specification %+v", spec)
 				}
 				return &dynamodb.UpdateTimeToLiveOutput{TimeToLiveSpecification: spec}, nil

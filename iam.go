@@ -13,6 +13,7 @@ const (
 	IAMPolicyApprovalTable   = "SentinelApprovalTable"
 	IAMPolicyBreakGlassTable = "SentinelBreakGlassTable"
 	IAMPolicySessionTable    = "SentinelSessionTable"
+	IAMPolicyRateLimitTable  = "SentinelRateLimitTable"
 	IAMPolicyBootstrap       = "SentinelBootstrap"
 )
 
@@ -33,23 +34,23 @@ var (
 	policyReadActions  = []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"}
 	policyWriteActions = []string{"ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"}
 	tableDataActions   = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"}
+	// rateLimitActions are the item actions of Sentinel's rate limiter
+	// (CONTRACT.md §1): it only ever calls UpdateItem.
+	rateLimitActions = []string{"dynamodb:UpdateItem"}
 )
-
-// tablePolicyNames are the per-table policy names, by purpose.
-var tablePolicyNames = [numPurposes]string{IAMPolicyApprovalTable, IAMPolicyBreakGlassTable, IAMPolicySessionTable}
 
 // bootstrapActions lists the IAM actions Run needs for the options: exactly
 // the AWS operations it may call, plus those AWS checks on its behalf
 // (ssm:AddTagsToResource for PutParameter with tags, dynamodb:TagResource for
 // CreateTable with tags). The SentinelBootstrap document allows these.
-func bootstrapActions(s *settings) (ssmActions, dynamoActions []string) {
-	if len(s.profiles) > 0 {
+func bootstrapActions(s *config) (ssmActions, dynamoActions []string) {
+	if len(s.params) > 0 {
 		ssmActions = []string{"ssm:GetParameters", "ssm:PutParameter"}
 		if len(s.tags) > 0 {
 			ssmActions = append(ssmActions, "ssm:AddTagsToResource")
 		}
 	}
-	if len(s.selectedTables()) > 0 {
+	if len(s.tables) > 0 {
 		dynamoActions = []string{"dynamodb:DescribeTable", "dynamodb:CreateTable", "dynamodb:UpdateTable",
 			"dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive"}
 		if s.pitr {
@@ -63,8 +64,8 @@ func bootstrapActions(s *settings) (ssmActions, dynamoActions []string) {
 }
 
 // iamPolicies builds the documents for the selected options.
-func iamPolicies(s *settings) []IAMPolicy {
-	part, dnsSuffix := partition(s.region)
+func iamPolicies(s *config) []IAMPolicy {
+	part, dnsSuffix := s.partition, s.dnsSuffix
 	params := fmt.Sprintf("arn:%s:ssm:%s:*:parameter%s/*", part, s.region, s.policyRoot)
 	tableARN := func(name string) string { return fmt.Sprintf("arn:%s:dynamodb:%s:*:table/%s", part, s.region, name) }
 
@@ -75,13 +76,15 @@ func iamPolicies(s *settings) []IAMPolicy {
 			iamStatement{Sid: "ManagePolicies", Action: append(append([]string{}, policyReadActions...), policyWriteActions...), Resource: []string{params}}),
 	}
 	var tables []string
-	for p := range numPurposes {
-		if !s.tables[p].selected {
+	for _, t := range s.tables {
+		arn := tableARN(t.name)
+		tables = append(tables, arn)
+		if len(t.indexes) == 0 { // the rate-limit table
+			out = append(out, newIAMPolicy(t.iamPolicy, "Lets Sentinel's rate limiter use the table "+t.name+".",
+				iamStatement{Sid: "UseTable", Action: rateLimitActions, Resource: []string{arn}}))
 			continue
 		}
-		arn := tableARN(s.tables[p].name)
-		tables = append(tables, arn)
-		out = append(out, newIAMPolicy(tablePolicyNames[p], "Lets Sentinel use the "+schemas[p].purpose+" table "+s.tables[p].name+" and its indexes.",
+		out = append(out, newIAMPolicy(t.iamPolicy, "Lets Sentinel use the "+t.purpose+" table "+t.name+" and its indexes.",
 			iamStatement{Sid: "UseTable", Action: tableDataActions, Resource: []string{arn, arn + "/index/*"}}))
 	}
 

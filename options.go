@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// Option configures Run and Destroy. Options are applied in the order given;
-// a later option overrides an earlier one, except WithProfiles, WithPolicy and
-// WithTags, which accumulate. Only this package defines options. Every value
-// is validated once, after all options are applied, and before any AWS call:
-// a bad value makes Run return an error matching ErrInvalidConfig.
+// Option configures Run, Destroy and the other entry points. Options are
+// applied in the order given; a later option overrides an earlier one,
+// except WithProfiles, WithPolicy and WithTags, which accumulate. Only this
+// package defines options. Every value is checked once, after all options
+// are applied and before any AWS call: a bad value makes Run return an error
+// matching ErrInvalidConfig.
 type Option interface {
 	apply(*settings)
 }
@@ -30,7 +31,11 @@ const (
 	DefaultBreakGlassTable = "sentinel-breakglass"
 	// DefaultSessionTable is the name of the server sessions table.
 	DefaultSessionTable = "sentinel-sessions"
-	// DefaultWaitTimeout bounds each wait for a table to become ACTIVE.
+	// DefaultRateLimitTable is the name of the rate-limit table of
+	// Sentinel's Lambda token vending machine (Sentinel itself has no
+	// default; it reads SENTINEL_RATE_LIMIT_TABLE).
+	DefaultRateLimitTable = "sentinel-rate-limits"
+	// DefaultWaitTimeout bounds each wait for AWS to finish a change.
 	DefaultWaitTimeout = 10 * time.Minute
 	// DefaultConcurrency is how many SSM requests run at once.
 	DefaultConcurrency = 8
@@ -40,13 +45,15 @@ const (
 	MaxConcurrency = 64
 )
 
-// settings is the resolved configuration of one Run or Destroy.
+// settings are the option values as given. They are read, never changed, by
+// resolve, which checks them and builds the run's config.
 type settings struct {
 	profiles           []string
 	policyRoot         string
 	description        string
 	policies           map[string]string // profile -> YAML, from WithPolicy
 	tables             [numPurposes]tableChoice
+	deviceIndex        bool
 	iam                bool
 	planOnly           bool
 	region             string
@@ -63,20 +70,19 @@ type settings struct {
 	concurrency        int
 	nameSuffix         string
 
-	// problems found while applying options that cannot wait for validate
-	// (a nil client, a conflicting WithPolicy); validate reports the first.
+	// problems found while applying options that cannot wait for resolve
+	// (a nil client, a conflicting WithPolicy); resolve reports the first.
 	problems []*ConfigError
-	// now is the clock; tests replace it.
-	now func() time.Time
 }
 
 // tableChoice is what the options say about one table.
 type tableChoice struct {
 	selected bool
-	name     string
+	name     string // as given (without the suffix)
 	nameSet  bool
 }
 
+// newSettings applies opts over the defaults.
 func newSettings(opts []Option) *settings {
 	s := &settings{
 		policyRoot:         DefaultPolicyRoot,
@@ -84,7 +90,6 @@ func newSettings(opts []Option) *settings {
 		pitr:               true,
 		waitTimeout:        DefaultWaitTimeout,
 		concurrency:        DefaultConcurrency,
-		now:                time.Now,
 	}
 	for p := range numPurposes {
 		s.tables[p].name = schemas[p].defaultName
@@ -129,10 +134,12 @@ func WithDescription(text string) Option {
 }
 
 // WithPolicy sets the initial policy for one profile instead of the starter
-// policy. The YAML must be a valid Sentinel policy of at most 4096 bytes, and
-// the profile must be selected with WithProfiles. It is only used when the
-// parameter is created: an existing parameter is never changed. Default: the
-// starter policy (deny everything, with a hint to customise it).
+// policy. The YAML must be a policy that Sentinel loads and its validator
+// accepts, within the library's stricter rules (see the README), of at most
+// 4096 bytes, and the profile must be selected with WithProfiles. It is only
+// used when the parameter is created: an existing parameter is never
+// changed. Default: the starter policy (deny everything, with a hint to
+// customise it).
 func WithPolicy(profile, yaml string) Option {
 	return optionFunc(func(s *settings) {
 		if s.policies == nil {
@@ -154,7 +161,14 @@ func WithBreakGlass() Option { return selectTables(breakglass) }
 // WithSessions selects the server sessions table. Default: not selected.
 func WithSessions() Option { return selectTables(sessions) }
 
-// WithAll selects all three tables. Default: no table is selected.
+// WithRateLimits selects the rate-limit table of Sentinel's Lambda token
+// vending machine (partition key PK, TTL on TTL). Default: not selected;
+// WithAll does not select it.
+func WithRateLimits() Option { return selectTables(ratelimits) }
+
+// WithAll selects the three tables of the original bootstrap: approvals,
+// break-glass events and sessions (not the rate-limit table). Default: no
+// table is selected.
 func WithAll() Option { return selectTables(approvals, breakglass, sessions) }
 
 func selectTables(ps ...purpose) Option {
@@ -177,11 +191,31 @@ func WithBreakGlassTable(name string) Option { return nameTable(breakglass, name
 // WithAll. Default: "sentinel-sessions".
 func WithSessionTable(name string) Option { return nameTable(sessions, name) }
 
+// WithRateLimitTable names the rate-limit table (Sentinel's
+// SENTINEL_RATE_LIMIT_TABLE); it needs WithRateLimits.
+// Default: "sentinel-rate-limits".
+func WithRateLimitTable(name string) Option { return nameTable(ratelimits, name) }
+
 func nameTable(p purpose, name string) Option {
 	return optionFunc(func(s *settings) {
 		t := &s.tables[p]
 		t.name, t.nameSet = name, true
 	})
+}
+
+// WithDeviceIndex adds the index gsi-device-id (device_id, created_at) to
+// the sessions table, at creation or by drift repair; it needs the sessions
+// table. Sentinel's device-sessions listing queries it, but Sentinel writes
+// device_id = "" for every session without a device (the credential server,
+// the unix-socket server, the Lambda path), and DynamoDB refuses an empty
+// string for an index key: on a table with this index Sentinel cannot
+// create, revoke or expire a session without a device, and since it only
+// logs the failure, session tracking and revocation silently stop. Use it
+// only where every Sentinel session carries a device ID.
+// Default: off (four indexes; an existing gsi-device-id is left alone and
+// reported in a warning).
+func WithDeviceIndex() Option {
+	return optionFunc(func(s *settings) { s.deviceIndex = true })
 }
 
 // WithNameSuffix appends suffix to every table name and to the policy root,
@@ -252,8 +286,9 @@ func WithTags(tags map[string]string) Option {
 }
 
 // WithKMSKey encrypts the tables with a customer-managed KMS key: a key ID,
-// key ARN, alias name ("alias/…") or alias ARN. Default: KMS encryption with
-// the AWS-managed key (alias/aws/dynamodb).
+// key ARN, alias name ("alias/…") or alias ARN; an ARN must be of the run's
+// region and partition. Default: KMS encryption with the AWS-managed key
+// (alias/aws/dynamodb).
 func WithKMSKey(key string) Option {
 	return optionFunc(func(s *settings) { s.kmsKey, s.kmsKeySet = key, true })
 }
@@ -272,11 +307,11 @@ func WithoutPointInTimeRecovery() Option {
 	return optionFunc(func(s *settings) { s.pitr = false })
 }
 
-// WithWaitTimeout bounds each wait for a table (and its indexes) to become
-// ACTIVE, and each retry loop for a table that is not ready yet. A table that
-// is not ready in time fails with a message saying so; it keeps being built by
-// AWS, and a later Run finishes it. Must be in (0, 24h].
-// Default: 10 minutes.
+// WithWaitTimeout bounds each wait for AWS to finish a change (a table or
+// index being created, a table that is not visible yet) and each retry loop
+// for a change AWS is not ready for. A wait that runs out fails the table
+// with a message saying so; AWS goes on with it, and a later Run finishes
+// the rest. Must be in (0, 24h]. Default: 10 minutes.
 func WithWaitTimeout(d time.Duration) Option {
 	return optionFunc(func(s *settings) { s.waitTimeout = d })
 }
@@ -284,7 +319,9 @@ func WithWaitTimeout(d time.Duration) Option {
 // WithProgress sets a function called as each resource starts, waits (once
 // when a wait begins and after each poll) and finishes. Calls are serialised,
 // so fn need not be safe for concurrent use, but it should return quickly.
-// Default: none.
+// A panic in fn stops the run: Run recovers it, cancels the remaining work
+// and returns the Report with an error for which errors.As finds a
+// *PanicError. Default: none.
 func WithProgress(fn func(Event)) Option {
 	return optionFunc(func(s *settings) { s.progress = fn })
 }

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -64,13 +63,12 @@ func validatePolicy(doc []byte) error {
 
 // starterPolicy is the policy a new parameter gets without WithPolicy: deny
 // everything for the profile, with a header saying how to customise it.
-func (s *settings) starterPolicy(profile string) string {
+func starterPolicy(profile, description string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Sentinel policy for profile: %s\n", profile)
-	if s.description != "" {
-		fmt.Fprintf(&b, "# Description: %s\n", s.description)
+	if description != "" {
+		fmt.Fprintf(&b, "# Description: %s\n", description)
 	}
-	fmt.Fprintf(&b, "# Generated: %s\n", s.now().UTC().Format(time.RFC3339))
 	b.WriteString("# This starter policy denies every request. Customize it: see Sentinel's policy reference.\n")
 	fmt.Fprintf(&b, `version: "1"
 rules:
@@ -107,22 +105,6 @@ var plainWord = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 var yamlWords = map[string]bool{
 	"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true,
 	"y": true, "n": true, "null": true,
-}
-
-// policyFor is the value a new parameter for profile gets.
-func (s *settings) policyFor(profile string) string {
-	if p, ok := s.policies[profile]; ok {
-		return p
-	}
-	return s.starterPolicy(profile)
-}
-
-// parameterDescription is the Description of a new parameter.
-func (s *settings) parameterDescription(profile string) string {
-	if s.description != "" {
-		return s.description
-	}
-	return "Sentinel policy for profile " + profile
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

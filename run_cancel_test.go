@@ -27,6 +27,7 @@ func TestCancelDuringWait(t *testing.T) {
 		name  string
 		table string
 		sel   bootstrap.Option
+		extra []bootstrap.Option
 		// expect sets up a table that never stops waiting.
 		expect func(d *mocks.MockDynamoDBAPI, describe func(*types.TableDescription) *gomock.Call)
 		action string
@@ -49,8 +50,9 @@ func TestCancelDuringWait(t *testing.T) {
 		name:  "index CREATING after UpdateTable",
 		table: "sentinel-sessions",
 		sel:   bootstrap.WithSessions(),
+		extra: []bootstrap.Option{bootstrap.WithDeviceIndex()},
 		expect: func(d *mocks.MockDynamoDBAPI, describe func(*types.TableDescription) *gomock.Call) {
-			full := activeTable(bootstrap.PurposeSessions, "")
+			full := withIndex(activeTable(bootstrap.PurposeSessions, ""), deviceIndex)
 			building := withStatus(full, types.TableStatusUpdating, types.IndexStatusActive)
 			building.GlobalSecondaryIndexes[4].IndexStatus = types.IndexStatusCreating
 			expectTTL(d, "sentinel-sessions", types.TimeToLiveStatusDisabled, "")
@@ -106,9 +108,9 @@ func TestCancelDuringWait(t *testing.T) {
 
 				ctx, cancel, doneAt := stop.ctx()
 				defer cancel()
-				rep, err := bootstrap.Run(ctx, testConfig(),
+				rep, err := bootstrap.Run(ctx, testConfig(), append([]bootstrap.Option{
 					bootstrap.WithSSMClient(s), bootstrap.WithDynamoDBClient(d), bootstrap.WithProfiles("dev"), w.sel,
-					bootstrap.WithWaitTimeout(time.Minute)) // long: only ctx can end the wait
+					bootstrap.WithWaitTimeout(time.Minute)}, w.extra...)...) // long: only ctx can end the wait
 				returned := time.Now()
 
 				if late := returned.Sub(<-doneAt); late > time.Second {

@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +29,8 @@ type convergeCase struct {
 	// writes expects apply's calls after the first DescribeTable, in order.
 	writes  func(d *mocks.MockDynamoDBAPI, name string) []any
 	changes []string
+	// warnings, when set: the result has one warning containing all of these.
+	warnings []string
 	// failure, when set: not repairable; the error contains these, and
 	// nothing is written.
 	failure []string
@@ -35,6 +38,7 @@ type convergeCase struct {
 
 func TestConvergeExistingTable(t *testing.T) {
 	sessions := activeTable(bootstrap.PurposeSessions, "")
+	withDevice := withIndex(sessions, deviceIndex)
 	approvals := activeTable(bootstrap.PurposeApprovals, "")
 	ttlOff := ttlOutput(types.TimeToLiveStatusDisabled, "")
 	const otherKey = "arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555"
@@ -55,34 +59,38 @@ func TestConvergeExistingTable(t *testing.T) {
 		writes:  func(d *mocks.MockDynamoDBAPI, name string) []any { return []any{expectPITRWrite(d, name)} },
 		changes: []string{"enable point-in-time recovery"},
 	}, {
-		name: "old sessions table without gsi-device-id", purpose: bootstrap.PurposeSessions,
-		desc: withoutIndex(sessions, "gsi-device-id"),
+		name: "sessions table of the original bootstrap, WithDeviceIndex: the index is added", purpose: bootstrap.PurposeSessions,
+		opts: []bootstrap.Option{bootstrap.WithDeviceIndex()},
 		writes: func(d *mocks.MockDynamoDBAPI, name string) []any {
-			building := withStatus(sessions, types.TableStatusUpdating, types.IndexStatusActive)
+			building := withStatus(withDevice, types.TableStatusUpdating, types.IndexStatusActive)
 			building.GlobalSecondaryIndexes[4].IndexStatus = types.IndexStatusCreating
 			return []any{
-				expectAddIndex(d, name, withoutIndex(sessions, "gsi-device-id"), gsi{"gsi-device-id", "device_id", "created_at"}),
+				expectAddIndex(d, name, sessions, deviceIndex),
 				expectDescribe(d, name, building),
-				expectDescribe(d, name, sessions),
+				expectDescribe(d, name, withDevice),
 			}
 		},
 		changes: []string{"add index gsi-device-id"},
 	}, {
+		name: "sessions table with gsi-device-id, without WithDeviceIndex: left alone, with a warning", purpose: bootstrap.PurposeSessions,
+		desc:     withDevice,
+		warnings: []string{"gsi-device-id", `device_id = ""`, "cannot store or update sessions without a device", "aws dynamodb update-table --table-name sentinel-sessions --global-secondary-index-updates '[{\"Delete\":{\"IndexName\":\"gsi-device-id\"}}]'"},
+	}, {
 		name: "two GSIs missing: one UpdateTable each, waiting between", purpose: bootstrap.PurposeSessions,
-		desc: withoutIndex(sessions, "gsi-server-instance", "gsi-device-id"),
+		opts: []bootstrap.Option{bootstrap.WithDeviceIndex()},
+		desc: withoutIndex(sessions, "gsi-server-instance"),
 		writes: func(d *mocks.MockDynamoDBAPI, name string) []any {
-			half := withoutIndex(sessions, "gsi-device-id")
-			halfBuilding := withStatus(half, types.TableStatusUpdating, types.IndexStatusActive)
+			halfBuilding := withStatus(sessions, types.TableStatusUpdating, types.IndexStatusActive)
 			halfBuilding.GlobalSecondaryIndexes[3].IndexStatus = types.IndexStatusCreating
-			fullBuilding := withStatus(sessions, types.TableStatusActive, types.IndexStatusActive)
+			fullBuilding := withStatus(withDevice, types.TableStatusActive, types.IndexStatusActive)
 			fullBuilding.GlobalSecondaryIndexes[4].IndexStatus = types.IndexStatusCreating
 			return []any{
-				expectAddIndex(d, name, withoutIndex(sessions, "gsi-server-instance", "gsi-device-id"), gsi{"gsi-server-instance", "server_instance_id", "status"}),
+				expectAddIndex(d, name, withoutIndex(sessions, "gsi-server-instance"), gsi{"gsi-server-instance", "server_instance_id", "status"}),
 				expectDescribe(d, name, halfBuilding),
-				expectDescribe(d, name, half),
-				expectAddIndex(d, name, half, gsi{"gsi-device-id", "device_id", "created_at"}), // as the wait last saw it
-				expectDescribe(d, name, fullBuilding),
 				expectDescribe(d, name, sessions),
+				expectAddIndex(d, name, sessions, deviceIndex), // as the wait last saw it
+				expectDescribe(d, name, fullBuilding),
+				expectDescribe(d, name, withDevice),
 			}
 		},
 		changes: []string{"add index gsi-server-instance", "add index gsi-device-id"},
@@ -159,25 +167,29 @@ func TestConvergeExistingTable(t *testing.T) {
 		changes: []string{"enable TTL on ttl"},
 	}, {
 		name: "everything at once, in order", purpose: bootstrap.PurposeSessions,
-		opts: []bootstrap.Option{bootstrap.WithTags(map[string]string{"team": "security"})},
+		opts: []bootstrap.Option{bootstrap.WithTags(map[string]string{"team": "security"}), bootstrap.WithDeviceIndex()},
 		desc: func() *types.TableDescription {
-			c := withoutIndex(sessions, "gsi-device-id")
+			c := *sessions
 			c.DeletionProtectionEnabled, c.SSEDescription = nil, nil
-			return c
+			return &c
 		}(),
 		ttl:  ttlOff,
 		pitr: types.PointInTimeRecoveryStatusDisabled,
 		tags: map[string]string{},
 		writes: func(d *mocks.MockDynamoDBAPI, name string) []any {
-			old := withoutIndex(sessions, "gsi-device-id")
+			old := func() *types.TableDescription {
+				c := *sessions
+				c.DeletionProtectionEnabled, c.SSEDescription = nil, nil
+				return &c
+			}()
 			return []any{
 				expectUpdateTable(d, &dynamodb.UpdateTableInput{TableName: aws.String(name), DeletionProtectionEnabled: aws.Bool(true)}),
 				expectDescribe(d, name, old),
 				expectUpdateTable(d, &dynamodb.UpdateTableInput{TableName: aws.String(name),
 					SSESpecification: &types.SSESpecification{Enabled: aws.Bool(true), SSEType: types.SSETypeKms}}),
 				expectDescribe(d, name, old),
-				expectAddIndex(d, name, old, gsi{"gsi-device-id", "device_id", "created_at"}),
-				expectDescribe(d, name, sessions),
+				expectAddIndex(d, name, old, deviceIndex),
+				expectDescribe(d, name, withDevice),
 				expectTTLWrite(d, name),
 				expectPITRWrite(d, name),
 				d.EXPECT().TagResource(gomock.Any(), sameJSON(&dynamodb.TagResourceInput{
@@ -304,6 +316,20 @@ func runConverge(t *testing.T, tc convergeCase, plan bool) bootstrap.TableResult
 	if got.Action != wantAction || got.Status != wantStatus || !slices.Equal(got.Changes, tc.changes) {
 		t.Errorf("%s: action=%q status=%q changes=%q error=%q; want action=%q status=%q changes=%q",
 			mode, got.Action, got.Status, got.Changes, got.Error, wantAction, wantStatus, tc.changes)
+	}
+	if tc.warnings != nil {
+		if !slices.ContainsFunc(got.Warnings, func(w string) bool {
+			for _, sub := range tc.warnings {
+				if !strings.Contains(w, sub) {
+					return false
+				}
+			}
+			return true
+		}) {
+			t.Errorf("%s: warnings %q; want one containing %q", mode, got.Warnings, tc.warnings)
+		}
+	} else if len(got.Warnings) > 0 && tc.failure == nil {
+		t.Errorf("%s: unexpected warnings %q", mode, got.Warnings)
 	}
 	if tc.failure != nil {
 		checkIncomplete(t, err, []string{"table " + l.name})

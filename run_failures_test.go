@@ -32,13 +32,13 @@ func TestOneTableFailureLeavesOthersDone(t *testing.T) {
 		err:     opErr("DynamoDB", "CreateTable", apiErr("ValidationException", "One or more parameter values were invalid")),
 		times:   1,
 		code:    "ValidationException",
-		message: "creating the table",
+		message: "create table",
 	}, {
 		name:    "LimitExceededException retried until WithWaitTimeout",
 		err:     opErr("DynamoDB", "CreateTable", &types.LimitExceededException{Message: aws.String("Subscriber limit exceeded")}),
 		wait:    300 * time.Millisecond,
 		code:    "LimitExceededException",
-		message: "creating the table",
+		message: "create table",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,8 +20,9 @@ func TestFreshRunCreateTableInput(t *testing.T) {
 		bootstrap.PurposeApprovals:  bootstrap.WithApprovals(),
 		bootstrap.PurposeBreakGlass: bootstrap.WithBreakGlass(),
 		bootstrap.PurposeSessions:   bootstrap.WithSessions(),
+		bootstrap.PurposeRateLimits: bootstrap.WithRateLimits(),
 	}
-	for _, l := range layouts {
+	for _, l := range append(layouts, rateLimitLayout) {
 		t.Run(l.purpose, func(t *testing.T) {
 			s, d := newMocks(t)
 			var created *dynamodb.CreateTableInput
@@ -39,13 +40,16 @@ func TestFreshRunCreateTableInput(t *testing.T) {
 				t.Fatalf("got %d table results, want 1", len(rep.Tables))
 			}
 			got := rep.Tables[0]
-			checkTable(t, got, bootstrap.ActionCreate, bootstrap.StatusOK, "create table", "enable TTL on ttl", "enable point-in-time recovery")
-			var wantGSIs []string
+			checkTable(t, got, bootstrap.ActionCreate, bootstrap.StatusOK, "create table", "enable TTL on "+l.ttl, "enable point-in-time recovery")
+			if !slices.Equal(got.Done, got.Changes) {
+				t.Errorf("Done = %q; want every change done: %q", got.Done, got.Changes)
+			}
+			wantGSIs := []string{}
 			for _, g := range l.gsis {
 				wantGSIs = append(wantGSIs, g.name)
 			}
 			if got.Purpose != l.purpose || got.Name != l.name || got.ARN != tableARN(l.name) ||
-				got.TableStatus != "ACTIVE" || got.TTLAttribute != "ttl" || !slices.Equal(got.GSIs, wantGSIs) || got.Error != "" {
+				got.TableStatus != "ACTIVE" || got.TTLAttribute != l.ttl || !slices.Equal(got.GSIs, wantGSIs) || got.Error != "" {
 				t.Errorf("result = %+v", got)
 			}
 			if want := (bootstrap.Summary{Create: 1}); rep.Summary != want {
@@ -65,13 +69,13 @@ func checkCreateTableSpec(t *testing.T, in *dynamodb.CreateTableInput, l tableLa
 	if aws.ToString(in.TableName) != l.name {
 		t.Errorf("TableName = %q, want %q", aws.ToString(in.TableName), l.name)
 	}
-	if len(in.KeySchema) != 1 || aws.ToString(in.KeySchema[0].AttributeName) != "id" || in.KeySchema[0].KeyType != types.KeyTypeHash {
-		t.Errorf("KeySchema = %+v, want id HASH only", in.KeySchema)
+	if len(in.KeySchema) != 1 || aws.ToString(in.KeySchema[0].AttributeName) != l.key || in.KeySchema[0].KeyType != types.KeyTypeHash {
+		t.Errorf("KeySchema = %+v, want %s HASH only", in.KeySchema, l.key)
 	}
 	if in.BillingMode != types.BillingModePayPerRequest || in.ProvisionedThroughput != nil {
 		t.Errorf("BillingMode = %q, ProvisionedThroughput = %+v", in.BillingMode, in.ProvisionedThroughput)
 	}
-	wantAttrs := map[string]bool{"id": true}
+	wantAttrs := map[string]bool{l.key: true}
 	var gotGSIs []gsi
 	for _, g := range in.GlobalSecondaryIndexes {
 		if len(g.KeySchema) != 2 || g.KeySchema[0].KeyType != types.KeyTypeHash || g.KeySchema[1].KeyType != types.KeyTypeRange {

@@ -20,7 +20,7 @@ const maxBatch = 10
 func (r *runner) parameters(ctx context.Context, results []ParameterResult) {
 	r.initParameters(results)
 	r.readParameters(ctx, results)
-	if !r.s.planOnly {
+	if !r.cfg.planOnly {
 		var todo []int
 		for i, res := range results {
 			// A parameter that could not be read is created too: with
@@ -29,26 +29,29 @@ func (r *runner) parameters(ctx context.Context, results []ParameterResult) {
 				todo = append(todo, i)
 			}
 		}
-		forEach(r.s.concurrency, todo, func(i int) { r.createParameter(ctx, &results[i]) })
+		forEach(r.cfg.concurrency, todo, func(i int) { r.createParameter(ctx, &r.cfg.params[i], &results[i]) })
 	}
-	r.finishParameters(results)
+	r.finishParameters(ctx, results)
 }
 
 func (r *runner) initParameters(results []ParameterResult) {
-	for i, p := range r.s.profiles {
-		results[i] = ParameterResult{Profile: p, Name: r.s.parameterName(p)}
+	for i, p := range r.cfg.params {
+		results[i] = ParameterResult{Profile: p.profile, Name: p.name}
 	}
 }
 
 // finishParameters sets the status of every result that has not failed.
-func (r *runner) finishParameters(results []ParameterResult) {
+func (r *runner) finishParameters(ctx context.Context, results []ParameterResult) {
 	for i := range results {
-		switch {
-		case results[i].Status == StatusFailed:
-		case r.s.planOnly:
-			results[i].Status = StatusPlanned
+		switch res := &results[i]; {
+		case res.Status == StatusFailed:
+			if msg, ok := r.stoppedByPanic(ctx); ok {
+				res.Error = msg
+			}
+		case r.cfg.planOnly:
+			res.Status = StatusPlanned
 		default:
-			results[i].Status = StatusOK
+			res.Status = StatusOK
 		}
 	}
 }
@@ -66,16 +69,21 @@ func batches(n int) [][]int {
 	return out
 }
 
+// batchNames are the parameter names of one batch of results.
+func batchNames(results []ParameterResult, batch []int) []string {
+	names := make([]string, len(batch))
+	for j, i := range batch {
+		names[j] = results[i].Name
+	}
+	return names
+}
+
 // readParameters reads every parameter with GetParameters, ten names a call,
 // and sets each result's action: none (with its version) when it exists,
 // create when it does not, unknown when the read was denied.
 func (r *runner) readParameters(ctx context.Context, results []ParameterResult) {
-	forEach(r.s.concurrency, batches(len(results)), func(batch []int) {
-		names := make([]string, len(batch))
-		for j, i := range batch {
-			names[j] = results[i].Name
-		}
-		found, err := r.getParameters(ctx, names)
+	forEach(r.cfg.concurrency, batches(len(results)), func(batch []int) {
+		found, err := r.getParameters(ctx, batchNames(results, batch))
 		for _, i := range batch {
 			res := &results[i]
 			switch p, ok := found[res.Name]; {
@@ -95,10 +103,8 @@ func (r *runner) readParameters(ctx context.Context, results []ParameterResult) 
 
 // getParameters reads up to ten parameters and returns those that exist.
 func (r *runner) getParameters(ctx context.Context, names []string) (map[string]ssmtypes.Parameter, error) {
-	var out *ssm.GetParametersOutput
-	err := r.call(ctx, nil, func(ctx context.Context) (err error) {
-		out, err = r.ssm.GetParameters(ctx, &ssm.GetParametersInput{Names: names})
-		return err
+	out, err := call(ctx, r, retryRule{}, func(ctx context.Context) (*ssm.GetParametersOutput, error) {
+		return r.ssm.GetParameters(ctx, &ssm.GetParametersInput{Names: names})
 	})
 	if err != nil {
 		return nil, err
@@ -121,72 +127,47 @@ func policyWarnings(p ssmtypes.Parameter) []string {
 	return nil
 }
 
-// withoutSDKRetries makes a PutParameter a single attempt: its retries are
-// the library's, so that throttling slows the pace instead of each call
-// sleeping on its own.
-func withoutSDKRetries(o *ssm.Options) { o.RetryMaxAttempts = 1 }
+// noSSMRetries makes a PutParameter a single attempt: its retries are the
+// library's, so that throttling slows the pace instead of each call sleeping
+// on its own, and so that the library knows whether an attempt whose answer
+// was lost may have created the parameter.
+func noSSMRetries(o *ssm.Options) { o.RetryMaxAttempts = 1 }
 
 // createParameter creates one parameter with Overwrite=false, paced to the
 // rate SSM accepts. ParameterAlreadyExists (someone created it meanwhile) is
 // action none, not a failure.
-func (r *runner) createParameter(ctx context.Context, res *ParameterResult) {
+func (r *runner) createParameter(ctx context.Context, p *paramSpec, res *ParameterResult) {
 	began := time.Now()
 	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseStart})
-	status := StatusOK
-	if err := r.putParameter(ctx, res); err != nil {
-		status = StatusFailed
-		res.Status, res.Error = status, "creating the parameter: "+describe(err)
-	}
-	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseDone, Action: res.Action, Status: status, Detail: res.Error, Elapsed: time.Since(began)})
-}
-
-func (r *runner) putParameter(ctx context.Context, res *ParameterResult) error {
+	value := r.cfg.policyFor(p)
 	in := &ssm.PutParameterInput{
 		Name:        aws.String(res.Name),
-		Value:       aws.String(r.s.policyFor(res.Profile)),
+		Value:       aws.String(value),
 		Type:        ssmtypes.ParameterTypeString,
 		Tier:        ssmtypes.ParameterTierStandard,
 		Overwrite:   aws.Bool(false),
-		Description: aws.String(r.s.parameterDescription(res.Profile)),
-		Tags:        ssmTags(r.s.tags),
+		Description: aws.String(r.cfg.parameterDescription(p)),
+		Tags:        ssmTags(r.cfg.tags),
 	}
-	deadline := time.Now().Add(r.s.waitTimeout)
-	transient := maxTransientRetries
-	ambiguous := false // an earlier attempt may have succeeded unseen
-	for attempt := 0; ; attempt++ {
-		if err := r.writes.wait(ctx); err != nil {
-			return err
+	out, unsure, err := attempt(ctx, r, retryRule{pace: r.writes}, func(ctx context.Context) (*ssm.PutParameterOutput, error) {
+		return r.ssm.PutParameter(ctx, in, noSSMRetries)
+	})
+	switch {
+	case err == nil:
+		res.Action, res.Version, res.Error = ActionCreate, out.Version, ""
+	case hasCode(err, codeParameterExists):
+		res.Action, res.Error = ActionNone, ""
+		if unsure {
+			r.claimParameter(ctx, res, value)
 		}
-		out, err := r.ssm.PutParameter(ctx, in, withoutSDKRetries)
-		switch {
-		case err == nil:
-			r.writes.success()
-			res.Action, res.Version, res.Error = ActionCreate, out.Version, ""
-			return nil
-		case hasCode(err, codeParameterExists):
-			r.writes.success()
-			res.Action, res.Error = ActionNone, ""
-			if ambiguous {
-				r.claimParameter(ctx, res, aws.ToString(in.Value))
-			}
-			return nil
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case isThrottle(err):
-			r.writes.throttled()
-			if time.Now().After(deadline) {
-				return fmt.Errorf("still throttled after %s (WithWaitTimeout): %w", r.s.waitTimeout, err)
-			}
-		case isTransient(err) && transient > 0:
-			transient--
-			ambiguous = true
-			if err := sleep(ctx, backoff(attempt)); err != nil {
-				return err
-			}
-		default:
-			return err
-		}
+	default:
+		res.Status, res.Error = StatusFailed, "creating the parameter: "+describe(err)
 	}
+	status := res.Status
+	if status == "" {
+		status = StatusOK
+	}
+	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseDone, Action: res.Action, Status: status, Detail: res.Error, Elapsed: time.Since(began)})
 }
 
 // claimParameter finds out whether a parameter that "already exists" after
@@ -210,4 +191,46 @@ func ssmTags(tags map[string]string) []ssmtypes.Tag {
 		out = append(out, ssmtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	return out
+}
+
+// destroyParameters deletes the selected parameters, ten a call. With
+// WithPlanOnly it reads them to say which would be deleted.
+func (r *runner) destroyParameters(ctx context.Context, results []ParameterResult) {
+	r.initParameters(results)
+	if r.cfg.planOnly {
+		r.readParameters(ctx, results)
+		for i := range results {
+			switch results[i].Action {
+			case ActionNone:
+				results[i].Action = ActionDelete
+			case ActionCreate:
+				results[i].Action = ActionNone // nothing there to delete
+			}
+		}
+		r.finishParameters(ctx, results)
+		return
+	}
+	forEach(r.cfg.concurrency, batches(len(results)), func(batch []int) {
+		out, err := call(ctx, r, retryRule{}, func(ctx context.Context) (*ssm.DeleteParametersOutput, error) {
+			return r.ssm.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: batchNames(results, batch)})
+		})
+		deleted := map[string]bool{}
+		if err == nil {
+			for _, n := range out.DeletedParameters {
+				deleted[n] = true
+			}
+		}
+		for _, i := range batch {
+			res := &results[i]
+			switch {
+			case err != nil:
+				res.Action, res.Status, res.Error = ActionDelete, StatusFailed, "deleting the parameter: "+describe(err)
+			case deleted[res.Name]:
+				res.Action = ActionDelete
+			default: // listed in InvalidParameters: it was not there
+				res.Action = ActionNone
+			}
+		}
+	})
+	r.finishParameters(ctx, results)
 }

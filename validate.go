@@ -39,58 +39,41 @@ var (
 	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
 )
 
-// validate checks every option once, resolves the region, normalises the
-// policy root and applies the name suffix. It returns the first problem as a
-// *ConfigError.
-func (s *settings) validate(cfg aws.Config) error {
-	if len(s.problems) > 0 {
-		return s.problems[0]
-	}
-	for _, check := range []func(aws.Config) *ConfigError{
-		s.checkRegion,
-		s.checkProfiles,
-		s.checkSuffix,
-		s.checkRoot,
-		s.checkTables,
-		s.checkSelection,
-		s.checkKMSKey,
-		s.checkTags,
-		s.checkDescription,
-		s.checkPolicies,
-		s.checkLimits,
-	} {
-		if err := check(cfg); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func bad(option, value, format string, args ...any) *ConfigError {
 	return &ConfigError{Option: option, Value: value, Reason: fmt.Sprintf(format, args...)}
 }
 
-func (s *settings) checkRegion(cfg aws.Config) *ConfigError {
+func checkRegion(s *settings, cfg aws.Config, c *config) *ConfigError {
+	region := s.region
 	if !s.regionSet {
 		if cfg.Region == "" {
 			return bad("WithRegion", "", "no region: pass WithRegion, or set cfg.Region (for example through AWS_REGION)")
 		}
-		s.region = cfg.Region
+		region = cfg.Region
 	}
-	if !regionForm.MatchString(s.region) {
-		return bad("WithRegion", s.region, "not a region name: use lower-case letters, digits and '-', such as us-east-1")
+	if !regionForm.MatchString(region) {
+		return bad("WithRegion", region, "not a region name: use lower-case letters, digits and '-', such as us-east-1")
+	}
+	c.region = region
+	c.partition, c.dnsSuffix = partition(region)
+	return nil
+}
+
+func checkSelection(s *settings, _ aws.Config, c *config) *ConfigError {
+	if len(c.params) == 0 && len(c.tables) == 0 {
+		return bad("WithProfiles", "", "nothing selected: pass WithProfiles and/or WithApprovals, WithBreakGlass, WithSessions, WithRateLimits or WithAll")
 	}
 	return nil
 }
 
-func (s *settings) checkSelection(aws.Config) *ConfigError {
-	if len(s.profiles) == 0 && len(s.selectedTables()) == 0 {
-		return bad("WithProfiles", "", "nothing selected: pass WithProfiles and/or WithApprovals, WithBreakGlass, WithSessions or WithAll")
+func checkDeviceIndex(s *settings, _ aws.Config, c *config) *ConfigError {
+	if s.deviceIndex && !s.tables[sessions].selected {
+		return bad("WithDeviceIndex", "", "adds an index to the sessions table, which is not selected; add WithSessions() or WithAll(), or drop the option")
 	}
 	return nil
 }
 
-func (s *settings) checkProfiles(aws.Config) *ConfigError {
+func checkProfiles(s *settings, _ aws.Config, _ *config) *ConfigError {
 	seen := make(map[string]bool, len(s.profiles))
 	for _, p := range s.profiles {
 		switch {
@@ -106,14 +89,14 @@ func (s *settings) checkProfiles(aws.Config) *ConfigError {
 	return nil
 }
 
-func (s *settings) checkSuffix(aws.Config) *ConfigError {
+func checkSuffix(s *settings, _ aws.Config, _ *config) *ConfigError {
 	if s.nameSuffix != "" && (len(s.nameSuffix) > maxSuffix || !nameChars.MatchString(s.nameSuffix)) {
 		return bad("WithNameSuffix", s.nameSuffix, "a suffix has at most %d characters of A-Z, a-z, 0-9, '_', '.' and '-'", maxSuffix)
 	}
 	return nil
 }
 
-func (s *settings) checkRoot(aws.Config) *ConfigError {
+func checkRoot(s *settings, _ aws.Config, c *config) *ConfigError {
 	root := s.policyRoot
 	switch {
 	case !strings.HasPrefix(root, "/"):
@@ -133,11 +116,15 @@ func (s *settings) checkRoot(aws.Config) *ConfigError {
 	if low := strings.ToLower(first); strings.HasPrefix(low, "aws") || strings.HasPrefix(low, "ssm") {
 		return bad("WithPolicyRoot", s.policyRoot, `SSM reserves names beginning with "aws" or "ssm" (in any case)%s; choose another root`, s.withSuffix())
 	}
-	s.policyRoot = root + s.nameSuffix
+	c.policyRoot = root + s.nameSuffix
+	c.params = make([]paramSpec, len(s.profiles))
+	for i, p := range s.profiles {
+		c.params[i] = paramSpec{profile: p, name: c.policyRoot + "/" + p}
+	}
 	return nil
 }
 
-func (s *settings) checkTables(aws.Config) *ConfigError {
+func checkTables(s *settings, _ aws.Config, c *config) *ConfigError {
 	seen := map[string]purpose{}
 	for p := range numPurposes {
 		t := &s.tables[p]
@@ -159,16 +146,32 @@ func (s *settings) checkTables(aws.Config) *ConfigError {
 			return bad(opt, t.name, "the same name is chosen for the %s table; give each table its own name", schemas[other].purpose)
 		}
 		seen[name] = p
-		t.name = name
+		spec := &tableSpec{
+			schema:             schemas[p],
+			name:               name,
+			indexes:            schemas[p].indexes,
+			deletionProtection: s.deletionProtection,
+			kmsKey:             s.kmsKey,
+			pitr:               s.pitr,
+			tags:               c.tags,
+		}
+		for _, x := range schemas[p].optional {
+			if x == deviceIndex && s.deviceIndex {
+				spec.indexes = append(slices.Clone(spec.indexes), x)
+			} else {
+				spec.unwanted = append(spec.unwanted, x)
+			}
+		}
+		c.tables = append(c.tables, spec)
 	}
 	return nil
 }
 
-func (s *settings) checkKMSKey(aws.Config) *ConfigError {
+func checkKMSKey(s *settings, _ aws.Config, c *config) *ConfigError {
 	if !s.kmsKeySet {
 		return nil
 	}
-	if len(s.selectedTables()) == 0 {
+	if len(c.tables) == 0 {
 		return bad("WithKMSKey", s.kmsKey, "no table is selected, so there is nothing to encrypt; select tables or drop the option")
 	}
 	if !kmsKeyForms.MatchString(s.kmsKey) {
@@ -177,7 +180,7 @@ func (s *settings) checkKMSKey(aws.Config) *ConfigError {
 	return nil
 }
 
-func (s *settings) checkTags(aws.Config) *ConfigError {
+func checkTags(s *settings, _ aws.Config, _ *config) *ConfigError {
 	if len(s.tags) > maxTags {
 		return bad("WithTags", fmt.Sprintf("%d tags", len(s.tags)), "at most %d tags are allowed", maxTags)
 	}
@@ -209,7 +212,7 @@ func tagText(s string) bool {
 	return true
 }
 
-func (s *settings) checkDescription(aws.Config) *ConfigError {
+func checkDescription(s *settings, _ aws.Config, _ *config) *ConfigError {
 	d := s.description
 	if len([]rune(d)) > maxDescription {
 		return bad("WithDescription", shorten(d), "a description has at most %d characters", maxDescription)
@@ -225,7 +228,7 @@ func (s *settings) checkDescription(aws.Config) *ConfigError {
 	return nil
 }
 
-func (s *settings) checkPolicies(aws.Config) *ConfigError {
+func checkPolicies(s *settings, _ aws.Config, c *config) *ConfigError {
 	for _, p := range slices.Sorted(maps.Keys(s.policies)) {
 		if !slices.Contains(s.profiles, p) {
 			return bad("WithPolicy", p, "the profile is not selected; add it to WithProfiles")
@@ -233,6 +236,9 @@ func (s *settings) checkPolicies(aws.Config) *ConfigError {
 		if err := validatePolicy([]byte(s.policies[p])); err != nil {
 			return bad("WithPolicy", p, "%v", err)
 		}
+	}
+	for i := range c.params {
+		c.params[i].policy = s.policies[c.params[i].profile]
 	}
 	// The starter policy must fit too (a long description could push it
 	// over). It names the profile twice, once as written and once as a YAML
@@ -246,21 +252,20 @@ func (s *settings) checkPolicies(aws.Config) *ConfigError {
 		}
 	}
 	if size >= 0 {
-		if n := len(s.starterPolicy(longest)); n > maxPolicyBytes {
+		if n := len(starterPolicy(longest, s.description)); n > maxPolicyBytes {
 			return bad("WithDescription", shorten(s.description), "the starter policy would be %d bytes, over the %d-byte limit; shorten the description", n, maxPolicyBytes)
 		}
 	}
 	return nil
 }
 
-func (s *settings) checkLimits(aws.Config) *ConfigError {
-	for _, p := range s.profiles {
-		name := s.parameterName(p)
-		if len(name) > maxParameterName {
-			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q is longer than %d characters; use a shorter root", shorten(name), maxParameterName)
+func checkLimits(s *settings, _ aws.Config, c *config) *ConfigError {
+	for _, p := range c.params {
+		if len(p.name) > maxParameterName {
+			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q is longer than %d characters; use a shorter root", shorten(p.name), maxParameterName)
 		}
-		if levels := strings.Count(name, "/"); levels > maxParameterLevel {
-			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q has %d levels; SSM allows %d", shorten(name), levels, maxParameterLevel)
+		if levels := strings.Count(p.name, "/"); levels > maxParameterLevel {
+			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q has %d levels; SSM allows %d", shorten(p.name), levels, maxParameterLevel)
 		}
 	}
 	if s.waitTimeout <= 0 || s.waitTimeout > MaxWaitTimeout {
@@ -287,9 +292,4 @@ func shorten(s string) string {
 		return string(r[:max]) + "…"
 	}
 	return s
-}
-
-// parameterName is the full SSM name of a profile's policy (after validate).
-func (s *settings) parameterName(profile string) string {
-	return s.policyRoot + "/" + profile
 }

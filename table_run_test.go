@@ -1,0 +1,235 @@
+package bootstrap_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"go.uber.org/mock/gomock"
+
+	"github.com/sentinel-tools/bootstrap"
+	"github.com/sentinel-tools/bootstrap/mocks"
+)
+
+// The loop of one table, for the states AWS can show that the original
+// code got wrong (issue 9).
+
+// expectCreate expects one CreateTable and checks that it is a single
+// attempt as far as the SDK goes (the library retries it itself).
+func expectCreate(t *testing.T, d *mocks.MockDynamoDBAPI, name string, out *dynamodb.CreateTableOutput, err error) *gomock.Call {
+	return d.EXPECT().CreateTable(gomock.Any(), named(name), gomock.Any()).DoAndReturn(
+		func(_ context.Context, _ *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error) {
+			o := dynamodb.Options{RetryMaxAttempts: 3}
+			for _, fn := range optFns {
+				fn(&o)
+			}
+			if o.RetryMaxAttempts != 1 {
+				t.Errorf("CreateTable sent with RetryMaxAttempts %d; want 1 (the library's own retries decide who created the table)", o.RetryMaxAttempts)
+			}
+			return out, err
+		})
+}
+
+// AWS may answer ResourceNotFoundException for a moment after CreateTable:
+// the new table is waited for, not failed, and TTL and point-in-time
+// recovery are enabled.
+func TestNewTableNotVisibleYetIsWaitedFor(t *testing.T) {
+	s, d := newMocks(t)
+	const name = "sentinel-requests"
+	active := activeTable(bootstrap.PurposeApprovals, "")
+	gomock.InOrder(
+		expectNotFound(d, name),
+		expectCreate(t, d, name, &dynamodb.CreateTableOutput{}, nil),
+		expectNotFound(d, name).Times(3), // invisible for a moment
+		expectDescribe(d, name, withStatus(active, types.TableStatusCreating, types.IndexStatusCreating)),
+		expectDescribe(d, name, active),
+		d.EXPECT().UpdateTimeToLive(gomock.Any(), named(name), gomock.Any()).Return(&dynamodb.UpdateTimeToLiveOutput{}, nil),
+		expectEnablePITR(d, name),
+	)
+	rep := mustRun(t, opts(clients(s, d), bootstrap.WithApprovals())...)
+	got := rep.Tables[0]
+	checkTable(t, got, bootstrap.ActionCreate, bootstrap.StatusOK, "create table", "enable TTL on ttl", "enable point-in-time recovery")
+	if !slices.Equal(got.Done, got.Changes) {
+		t.Errorf("Done = %q", got.Done)
+	}
+}
+
+// A CreateTable that AWS carried out but whose answer was lost: the
+// library's retry gets ResourceInUseException, and the table is still this
+// run's creation.
+func TestLostCreateAnswerIsStillCreate(t *testing.T) {
+	lost := map[string]error{
+		"connection broken": opErr("DynamoDB", "CreateTable", &smithyhttp.RequestSendError{Err: &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}}),
+		"500": opErr("DynamoDB", "CreateTable", &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusInternalServerError}},
+			Err:      &types.InternalServerError{Message: aws.String("internal error")},
+		}),
+	}
+	for kind, first := range lost {
+		t.Run(kind, func(t *testing.T) {
+			s, d := newMocks(t)
+			const name = "sentinel-breakglass"
+			active := activeTable(bootstrap.PurposeBreakGlass, "")
+			gomock.InOrder(
+				expectNotFound(d, name),
+				expectCreate(t, d, name, nil, first),
+				expectCreate(t, d, name, nil, opErr("DynamoDB", "CreateTable", &types.ResourceInUseException{Message: aws.String("Table already exists")})),
+				expectDescribe(d, name, withStatus(active, types.TableStatusCreating, types.IndexStatusCreating)),
+				expectDescribe(d, name, withStatus(active, types.TableStatusCreating, types.IndexStatusCreating)),
+				expectDescribe(d, name, active),
+			)
+			// Nothing else is known of the table: TTL and PITR are read.
+			expectTTL(d, name, types.TimeToLiveStatusDisabled, "").Times(1)
+			expectPITR(d, name, types.PointInTimeRecoveryStatusDisabled).Times(1)
+			d.EXPECT().UpdateTimeToLive(gomock.Any(), named(name), gomock.Any()).Return(&dynamodb.UpdateTimeToLiveOutput{}, nil)
+			expectEnablePITR(d, name)
+
+			rep := mustRun(t, opts(clients(s, d), bootstrap.WithBreakGlass())...)
+			checkTable(t, rep.Tables[0], bootstrap.ActionCreate, bootstrap.StatusOK, "create table", "enable TTL on ttl", "enable point-in-time recovery")
+		})
+	}
+}
+
+// A failure after CreateTable leaves a created table: the result says
+// create, failed, and Done says what exists now.
+func TestFailureAfterCreateSaysWhatWasDone(t *testing.T) {
+	s, d := newMocks(t)
+	const name = "sentinel-sessions"
+	gomock.InOrder(
+		expectNotFound(d, name),
+		expectCreate(t, d, name, &dynamodb.CreateTableOutput{TableDescription: activeTable(bootstrap.PurposeSessions, "")}, nil),
+		d.EXPECT().UpdateTimeToLive(gomock.Any(), named(name), gomock.Any()).
+			Return(nil, opErr("DynamoDB", "UpdateTimeToLive", apiErr("AccessDeniedException", "not authorized to perform dynamodb:UpdateTimeToLive"))),
+		expectEnablePITR(d, name), // independent of TTL: still made
+	)
+	rep, err := bootstrap.Run(t.Context(), testConfig(), opts(clients(s, d), bootstrap.WithSessions())...)
+	checkIncomplete(t, err, []string{"table " + name})
+	got := rep.Tables[0]
+	if got.Action != bootstrap.ActionCreate || got.Status != bootstrap.StatusFailed {
+		t.Errorf("result %+v; want create, failed", got)
+	}
+	if want := []string{"create table", "enable point-in-time recovery"}; !slices.Equal(got.Done, want) {
+		t.Errorf("Done = %q; want %q", got.Done, want)
+	}
+	if want := []string{"create table", "enable TTL on ttl", "enable point-in-time recovery"}; !slices.Equal(got.Changes, want) {
+		t.Errorf("Changes = %q; want %q", got.Changes, want)
+	}
+	checkContains(t, "Error", got.Error, "enable TTL on ttl", "AccessDeniedException")
+}
+
+// Statuses from which a table does not become ACTIVE by itself fail at
+// once, in plan and in apply, naming the status; never "none".
+func TestUnusableTableStatusesFailAtOnce(t *testing.T) {
+	for _, status := range []types.TableStatus{
+		types.TableStatusArchived, types.TableStatusArchiving,
+		types.TableStatusInaccessibleEncryptionCredentials, types.TableStatusReplicationNotAuthorized,
+		types.TableStatusDeleting,
+	} {
+		for _, plan := range []bool{true, false} {
+			t.Run(string(status)+map[bool]string{true: "/plan", false: "/apply"}[plan], func(t *testing.T) {
+				s, d := newMocks(t)
+				const name = "sentinel-requests"
+				expectDescribe(d, name, withStatus(activeTable(bootstrap.PurposeApprovals, ""), status, "")).Times(1)
+				o := opts(clients(s, d), bootstrap.WithApprovals(), bootstrap.WithWaitTimeout(10*time.Minute))
+				if plan {
+					o = append(o, bootstrap.WithPlanOnly())
+				}
+				began := time.Now()
+				rep, err := bootstrap.Run(t.Context(), testConfig(), o...)
+				if time.Since(began) > 5*time.Second {
+					t.Errorf("took %s: it waited for a status that never ends", time.Since(began))
+				}
+				checkIncomplete(t, err, []string{"table " + name})
+				got := rep.Tables[0]
+				if got.Status != bootstrap.StatusFailed || got.Action != bootstrap.ActionUnknown || got.TableStatus != string(status) {
+					t.Errorf("result %+v; want unknown, failed, table status %s", got, status)
+				}
+				checkContains(t, "Error", got.Error, string(status))
+			})
+		}
+	}
+}
+
+// A panic in the WithProgress callback is recovered: Run stops at once and
+// returns the Report, every unfinished result failed naming WithProgress,
+// and an error matching ErrIncomplete that unwraps to a *PanicError with
+// the value and the stack. The test's own recover() catches nothing.
+func TestProgressPanicIsRecovered(t *testing.T) {
+	s, d := newMocks(t)
+	const name = "sentinel-requests"
+	gomock.InOrder(
+		expectNotFound(d, name),
+		expectCreate(t, d, name, &dynamodb.CreateTableOutput{TableDescription: creatingTable(name)}, nil),
+	)
+	d.EXPECT().DescribeTable(gomock.Any(), named(name), gomock.Any()).AnyTimes().DoAndReturn(
+		func(ctx context.Context, _ *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return &dynamodb.DescribeTableOutput{Table: creatingTable(name)}, nil
+		})
+	boom := errors.New("progress bar broke")
+	progress := func(e bootstrap.Event) {
+		if e.Phase == bootstrap.PhaseWait {
+			panic(boom)
+		}
+	}
+
+	var (
+		rep       *bootstrap.Report
+		err       error
+		recovered any
+	)
+	began := time.Now()
+	func() {
+		defer func() { recovered = recover() }()
+		rep, err = bootstrap.Run(t.Context(), testConfig(), opts(clients(s, d), bootstrap.WithApprovals(),
+			bootstrap.WithWaitTimeout(time.Minute), bootstrap.WithProgress(progress))...)
+	}()
+	if recovered != nil {
+		t.Fatalf("the panic reached the caller: %v", recovered)
+	}
+	if time.Since(began) > 5*time.Second {
+		t.Errorf("Run took %s after the panic; want it to stop at once", time.Since(began))
+	}
+	if rep == nil {
+		t.Fatalf("no Report; err = %v", err)
+	}
+	var pe *bootstrap.PanicError
+	if !errors.Is(err, bootstrap.ErrIncomplete) || !errors.As(err, &pe) {
+		t.Fatalf("err = %v; want ErrIncomplete with a *PanicError", err)
+	}
+	if pe.Value != boom || !strings.Contains(string(pe.Stack), "TestProgressPanicIsRecovered") {
+		t.Errorf("PanicError value %v, stack:\n%s", pe.Value, pe.Stack)
+	}
+	got := rep.Tables[0]
+	if got.Status != bootstrap.StatusFailed || got.Action != bootstrap.ActionCreate || !slices.Equal(got.Done, []string{"create table"}) {
+		t.Errorf("result %+v; want create, failed, done [create table]", got)
+	}
+	checkContains(t, "Error", got.Error, "WithProgress", "panicked", "progress bar broke")
+}
+
+// ListTagsOfResource handing out the same NextToken twice would never end:
+// it is an error, not a loop.
+func TestTagPaginationStopsOnRepeatedToken(t *testing.T) {
+	s, d := newMocks(t)
+	const name = "sentinel-requests"
+	expectDescribe(d, name, activeTable(bootstrap.PurposeApprovals, "")).Times(1)
+	expectTTL(d, name, types.TimeToLiveStatusEnabled, "ttl").Times(1)
+	expectPITR(d, name, types.PointInTimeRecoveryStatusEnabled).Times(1)
+	d.EXPECT().ListTagsOfResource(gomock.Any(), gomock.Any(), gomock.Any()).Times(2).Return(&dynamodb.ListTagsOfResourceOutput{
+		Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}, NextToken: aws.String("same-again"),
+	}, nil)
+	rep, err := bootstrap.Run(t.Context(), testConfig(), opts(clients(s, d), bootstrap.WithApprovals(), bootstrap.WithTags(map[string]string{"team": "x"}))...)
+	checkIncomplete(t, err, []string{"table " + name})
+	checkContains(t, "Error", rep.Tables[0].Error, "NextToken", "same-again")
+}
