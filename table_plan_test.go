@@ -89,7 +89,9 @@ func planCases() []planCase {
 	def := ptSpec(nil)
 	withDevice := ptSpec(func(t *tableSpec) { t.indexes, t.unwanted = append(slices.Clone(t.indexes), deviceIndex), nil })
 	tagged := ptSpec(func(t *tableSpec) { t.tags = map[string]string{"team": "security", "env": "prod"} })
-	keyed := ptSpec(func(t *tableSpec) { t.kmsKey = "arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555" })
+	keyed := ptSpec(func(t *tableSpec) {
+		t.kmsKey = "arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+	})
 	noDP := ptSpec(func(t *tableSpec) { t.deletionProtection = false })
 	noPITR := ptSpec(func(t *tableSpec) { t.pitr = false })
 	rateLimits := func() *tableSpec {
@@ -101,7 +103,9 @@ func planCases() []planCase {
 	}()
 
 	table := func(fn func(*types.TableDescription)) *observed { return ptSeen(ptTable(fn)) }
-	status := func(s types.TableStatus) *observed { return table(func(d *types.TableDescription) { d.TableStatus = s }) }
+	status := func(s types.TableStatus) *observed {
+		return table(func(d *types.TableDescription) { d.TableStatus = s })
+	}
 	indexStatus := func(name string, s types.IndexStatus, backfilling bool) *observed {
 		return table(func(d *types.TableDescription) {
 			g := ptIndex(d, name)
@@ -193,7 +197,9 @@ func planCases() []planCase {
 			d.KeySchema = append(d.KeySchema, types.KeySchemaElement{AttributeName: aws.String("created_at"), KeyType: types.KeyTypeRange})
 			d.DeletionProtectionEnabled = aws.Bool(false)
 		}), problems: []string{"key schema", "WithSessionTable"}},
-		{name: "index with other keys", spec: def, obs: table(func(d *types.TableDescription) { ptIndex(d, "gsi-user").KeySchema[1].AttributeName = aws.String("started_at") }), problems: []string{"gsi-user", "started_at", "delete that index yourself"}},
+		{name: "index with other keys", spec: def, obs: table(func(d *types.TableDescription) {
+			ptIndex(d, "gsi-user").KeySchema[1].AttributeName = aws.String("started_at")
+		}), problems: []string{"gsi-user", "started_at", "delete that index yourself"}},
 		{name: "index projecting KEYS_ONLY", spec: def, obs: table(func(d *types.TableDescription) {
 			ptIndex(d, "gsi-status").Projection = &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
 		}), problems: []string{"gsi-status", "KEYS_ONLY"}},

@@ -266,4 +266,3 @@ func TestPlanEqualsApply(t *testing.T) {
 	}
 	t.Logf("%d starting states: plan equals apply", n)
 }
-
