@@ -70,20 +70,24 @@ func TestInvisibleAfterCreate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
-	created := time.Now()
+	created := s.TableTimings()[name].Created
 	arn := aws.ToString(out.TableDescription.TableArn)
 
 	calls := tableCalls(db)
 	ops := slices.Sorted(maps.Keys(calls))
+	end := created.Add(window)
+	late := map[string]bool{} // calls that may have arrived after the window
 	for _, op := range ops {
 		err := calls[op](ctx, name, arn)
 		var nf *types.ResourceNotFoundException
-		if !errors.As(err, &nf) {
+		switch {
+		case errors.As(err, &nf):
+		case !time.Now().Before(end): // a loaded machine
+			late[op] = true
+			t.Logf("%s returned after the window: %v", op, err)
+		default:
 			t.Errorf("%s just after CreateTable: %v; want *types.ResourceNotFoundException", op, err)
 		}
-	}
-	if time.Since(created) > window-200*time.Millisecond {
-		t.Fatalf("the checks took %s, too close to the %s window to mean anything", time.Since(created), window)
 	}
 
 	// ListTables and moto itself know the table all along.
@@ -116,6 +120,9 @@ func TestInvisibleAfterCreate(t *testing.T) {
 		t.Errorf("after the window: %s, want ACTIVE", st)
 	}
 	for _, op := range ops {
+		if late[op] {
+			continue // done already
+		}
 		if err := calls[op](ctx, name, arn); err != nil {
 			t.Errorf("%s after the window: %v", op, err)
 		}
@@ -126,7 +133,8 @@ func TestInvisibleAfterCreate(t *testing.T) {
 // can be seen it is still CREATING, and changes are refused as such.
 func TestInvisibleThenCreating(t *testing.T) {
 	t.Parallel()
-	s := newShim(t, Options{InvisibleFor: 300 * time.Millisecond, CreatingFor: 3 * time.Second})
+	const invisible = 300 * time.Millisecond
+	s := newShim(t, Options{InvisibleFor: invisible, CreatingFor: 10 * time.Second})
 	db := ddbClient(s.URL, 1)
 	ctx := context.Background()
 	name := uniqueName(t)
@@ -134,13 +142,15 @@ func TestInvisibleThenCreating(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	created := s.TableTimings()[name].Created
 	if st := out.TableDescription.TableStatus; st != types.TableStatusCreating {
 		t.Errorf("CreateTable answer %s, want CREATING", st)
 	}
-	if err := tableCalls(db)["DescribeTable"](ctx, name, ""); errorCode(err) != "ResourceNotFoundException" {
+	err = tableCalls(db)["DescribeTable"](ctx, name, "")
+	if errorCode(err) != "ResourceNotFoundException" && time.Since(created) < invisible {
 		t.Fatalf("DescribeTable at once: %v; want ResourceNotFoundException", err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(time.Until(created.Add(invisible + 100*time.Millisecond)))
 	if st := describe(t, db, name).TableStatus; st != types.TableStatusCreating {
 		t.Errorf("after the invisible window: %s, want CREATING", st)
 	}
