@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO    ?= go
 FUZZTIME ?= 20s
 
-.PHONY: demo test unit lint fuzz bench bench-short generate check-generate
+.PHONY: demo test unit integration lint fuzz bench bench-short generate check-generate
 
 ## demo: start moto on a free loopback port, run the CLI twice against it, stop moto
 demo:
@@ -20,9 +20,14 @@ node_modules/.bin/dynalite: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## unit: the mock-based tests only (no emulator)
+## unit: the mock-based unit tests only, which need no emulator (the library's own package;
+## the integration tests are in ./integration, the emulator-backed tests of ./internal/... need moto)
 unit:
-	$(GO) test -race -count=1 -run 'Test[^I]|Example' .
+	$(GO) test -race -count=1 .
+
+## integration: the integration tests of the library against moto and dynalite
+integration: node_modules/.bin/dynalite
+	$(GO) test -race -count=1 -timeout 20m ./integration/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi

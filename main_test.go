@@ -10,9 +10,10 @@ import (
 	"github.com/sentinel-tools/bootstrap/internal/emulator"
 )
 
-// TestMain runs the tests, stops the emulators the integration tests
-// started, and then fails if any goroutine outlives them: Run must leave
-// nothing behind, also when ctx is cancelled in the middle of a wait.
+// TestMain runs the unit tests (and, with -bench, the benchmarks), stops
+// the emulators the benchmarks started, and then fails if any goroutine
+// outlives them: Run must leave nothing behind, also when ctx is cancelled
+// in the middle of a wait. The integration tests are in ./integration.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	emulator.StopAll()

@@ -8,28 +8,47 @@ import (
 // ddbInspected are the DynamoDB operations whose requests and answers the
 // shim looks into; all others are forwarded untouched.
 var ddbInspected = map[string]bool{
-	"CreateTable":             true,
-	"DescribeTable":           true,
-	"UpdateTable":             true,
-	"DeleteTable":             true,
-	"UpdateTimeToLive":        true,
-	"UpdateContinuousBackups": true,
-	"TagResource":             true,
-	"ListTagsOfResource":      true,
+	"CreateTable":               true,
+	"DescribeTable":             true,
+	"DescribeTimeToLive":        true,
+	"DescribeContinuousBackups": true,
+	"UpdateTable":               true,
+	"DeleteTable":               true,
+	"UpdateTimeToLive":          true,
+	"UpdateContinuousBackups":   true,
+	"TagResource":               true,
+	"UntagResource":             true,
+	"ListTagsOfResource":        true,
 }
 
-// ddbChanges are the operations AWS refuses while a table is CREATING.
+// ddbChanges are the operations AWS refuses while a table is CREATING (or
+// in another state that is not ACTIVE).
 var ddbChanges = map[string]bool{
 	"UpdateTimeToLive":        true,
 	"UpdateContinuousBackups": true,
 	"UpdateTable":             true,
 	"TagResource":             true,
+	"UntagResource":           true,
+}
+
+// ddbHidden are the operations that do not find a table within its
+// Options.InvisibleFor window.
+var ddbHidden = map[string]bool{
+	"DescribeTable":             true,
+	"DescribeTimeToLive":        true,
+	"DescribeContinuousBackups": true,
+	"ListTagsOfResource":        true,
+	"UpdateTimeToLive":          true,
+	"UpdateContinuousBackups":   true,
+	"UpdateTable":               true,
+	"TagResource":               true,
+	"UntagResource":             true,
 }
 
 // ddbBefore answers a request itself, without forwarding it, when AWS would
 // refuse it because of the table's state. It reports whether it answered.
 func (s *Shim) ddbBefore(w http.ResponseWriter, c call, req *ddbRequest) bool {
-	if !ddbChanges[c.op] {
+	if !ddbChanges[c.op] && !ddbHidden[c.op] {
 		return false
 	}
 	name := req.table()
@@ -37,9 +56,15 @@ func (s *Shim) ddbBefore(w http.ResponseWriter, c call, req *ddbRequest) bool {
 	var code, msg string
 	s.mu.Lock()
 	t := s.tables[name]
+	why := t.refusal(c.op)
 	switch {
-	case t.creating(now):
+	case ddbHidden[c.op] && t.invisible(now):
+		code, msg = "ResourceNotFoundException", "Requested resource not found: Table: "+name+" not found"
+	case !ddbChanges[c.op]:
+	case t.status == "" && t.creating(now): // a status set replaces the CREATING window
 		code, msg = "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being created: "+name
+	case why != "":
+		code, msg = "ResourceInUseException", "Attempt to change a resource which is still in use: "+why+": "+name
 	case c.op == "UpdateTable" && len(t.creatingIndexes(now)) > 0:
 		code, msg = "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being updated: "+name
 	case c.op == "UpdateContinuousBackups" && t.pitrUnavailable(now, s.opts.PITRUnavailableFor):
@@ -59,28 +84,33 @@ func (s *Shim) ddbAfter(c call, req *ddbRequest, body []byte) ([]byte, bool, err
 	name := req.table()
 	now := time.Now()
 	var key string
-	var edit func(map[string]any)
+	var edits []func(map[string]any)
 	s.mu.Lock()
 	switch c.op {
 	case "CreateTable":
 		t := s.table(name, true)
 		t.activeAt, t.indexes = now.Add(s.opts.CreatingFor), nil
 		t.createdAt, t.noticedAt = now, time.Time{}
+		t.invisibleUntil = now.Add(s.opts.InvisibleFor)
 		if s.opts.CreatingFor > 0 {
-			key, edit = "TableDescription", markCreating
+			key, edits = "TableDescription", append(edits, markCreating)
 		}
 	case "DescribeTable":
+		key = "Table"
 		t := s.tables[name]
 		if t != nil && !t.createdAt.IsZero() && t.noticedAt.IsZero() && !t.creating(now) {
 			t.noticedAt = now // the first answer that shows it ACTIVE
 		}
 		if t.creating(now) {
-			key, edit = "Table", markCreating
+			edits = append(edits, markCreating) // a status set is shown over it
 		} else if idx := t.creatingIndexes(now); len(idx) > 0 {
-			key, edit = "Table", markIndexesCreating(idx)
+			edits = append(edits, markIndexesCreating(idx))
 		}
 		if t != nil && t.sse != nil {
-			key, edit = "Table", withSSE(t.sse, edit)
+			edits = append(edits, withSSE(t.sse))
+		}
+		if t.hasStates() {
+			edits = append(edits, t.statesEdit())
 		}
 	case "UpdateTable":
 		if sse := req.kmsEncryption(); sse != nil {
@@ -96,16 +126,20 @@ func (s *Shim) ddbAfter(c call, req *ddbRequest, body []byte) ([]byte, bool, err
 			}
 		}
 		if idx := s.tables[name].creatingIndexes(now); len(idx) > 0 {
-			key, edit = "TableDescription", markIndexesCreating(idx)
+			key, edits = "TableDescription", append(edits, markIndexesCreating(idx))
 		}
 	case "DeleteTable":
 		delete(s.tables, name)
 	}
 	s.mu.Unlock()
-	if edit == nil {
+	if len(edits) == 0 {
 		return body, false, nil
 	}
-	out, err := rewriteTable(body, key, edit)
+	out, err := rewriteTable(body, key, func(desc map[string]any) {
+		for _, edit := range edits {
+			edit(desc)
+		}
+	})
 	if err != nil {
 		return body, false, err
 	}

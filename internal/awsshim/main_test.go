@@ -120,3 +120,12 @@ func errorCode(err error) string {
 	}
 	return ""
 }
+
+// errorMessage returns the API error message of err, or "" if it has none.
+func errorMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return ""
+}

@@ -21,6 +21,21 @@ type Options struct {
 	// shim becomes ACTIVE, UpdateContinuousBackups answers
 	// ContinuousBackupsUnavailableException.
 	PITRUnavailableFor time.Duration
+	// InvisibleFor is how long, after a successful CreateTable, the table
+	// is not found: DescribeTable, DescribeTimeToLive,
+	// DescribeContinuousBackups, ListTagsOfResource and every change to
+	// the table (UpdateTable, UpdateTimeToLive, UpdateContinuousBackups,
+	// TagResource, UntagResource) answer ResourceNotFoundException, as AWS
+	// may do for a moment after creation (the SDK's TableExists waiter
+	// retries that). ListTables, DeleteTable and a second CreateTable are
+	// forwarded as usual. The window runs alongside CreatingFor.
+	InvisibleFor time.Duration
+	// DropFirstCreateAnswer drops the answer of the first CreateTable of
+	// each table name that moto carries out during the shim's life: the
+	// table is created, then the connection is closed without an answer
+	// (the client's retry then gets moto's ResourceInUseException). Each
+	// drop is logged as a FaultDropAfter fault. See also DropCreateAnswer.
+	DropFirstCreateAnswer bool
 	// PutParameterLimit is the number of SSM PutParameter calls accepted per
 	// second (token bucket); calls beyond it answer ThrottlingException.
 	// 0 means unlimited.

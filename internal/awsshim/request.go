@@ -17,6 +17,7 @@ var targetServices = map[string]string{
 	"DynamoDB_20120810":        "dynamodb",
 	"DynamoDBStreams_20120810": "dynamodb",
 	"AmazonSSM":                "ssm",
+	"TrentService":             "kms",
 }
 
 // parseTarget reads an X-Amz-Target header such as
@@ -33,16 +34,17 @@ func parseTarget(target string) call {
 	return call{service: svc, op: op, action: svc + ":" + op}
 }
 
-// isRead reports whether an operation only reads state: its name starts with
+// isRead reports whether an operation changes no state: its name starts with
 // Describe, Get, List, Query or Scan (or it is BatchGetItem or
-// TransactGetItems, which only read too).
-func isRead(op string) bool {
+// TransactGetItems, which only read too), or it is a KMS operation that only
+// computes with a key (Sign, Verify, Encrypt, GenerateDataKey, ...).
+func isRead(c call) bool {
 	for _, p := range []string{"Describe", "Get", "List", "Query", "Scan", "BatchGet", "TransactGet"} {
-		if strings.HasPrefix(op, p) {
+		if strings.HasPrefix(c.op, p) {
 			return true
 		}
 	}
-	return false
+	return c.service == "kms" && kmsComputes[c.op]
 }
 
 // ddbRequest holds the request fields the shim needs from DynamoDB calls.
@@ -125,7 +127,7 @@ type Call struct {
 }
 
 // resources lists what a request is about: for DynamoDB the table, for SSM
-// the parameter names.
+// the parameter names, for KMS the key (as the request names it).
 func resources(c call, body []byte) []string {
 	switch c.service {
 	case "dynamodb":
@@ -142,6 +144,8 @@ func resources(c call, body []byte) []string {
 			return []string{r.Name}
 		}
 		return r.Names
+	case "kms":
+		return kmsKey(body)
 	}
 	return nil
 }

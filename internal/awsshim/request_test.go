@@ -11,6 +11,7 @@ func TestParseTarget(t *testing.T) {
 		"DynamoDB_20120810.CreateTable":        "dynamodb:CreateTable",
 		"DynamoDBStreams_20120810.ListStreams": "dynamodb:ListStreams",
 		"AmazonSSM.PutParameter":               "ssm:PutParameter",
+		"TrentService.Sign":                    "kms:Sign",
 		"Logs_20140328.CreateLogGroup":         "logs_20140328:CreateLogGroup",
 		"":                                     "unknown:Unknown",
 	} {
@@ -22,13 +23,19 @@ func TestParseTarget(t *testing.T) {
 
 func TestIsRead(t *testing.T) {
 	t.Parallel()
-	for op, want := range map[string]bool{
-		"DescribeTable": true, "GetParameter": true, "ListTagsOfResource": true, "Query": true, "Scan": true,
-		"BatchGetItem": true, "TransactGetItems": true,
-		"CreateTable": false, "PutParameter": false, "TagResource": false, "BatchWriteItem": false, "UpdateTimeToLive": false,
+	for target, want := range map[string]bool{
+		"DynamoDB_20120810.DescribeTable": true, "AmazonSSM.GetParameter": true, "DynamoDB_20120810.ListTagsOfResource": true,
+		"DynamoDB_20120810.Query": true, "DynamoDB_20120810.Scan": true,
+		"DynamoDB_20120810.BatchGetItem": true, "DynamoDB_20120810.TransactGetItems": true,
+		"TrentService.DescribeKey": true, "TrentService.Sign": true, "TrentService.Verify": true,
+		"TrentService.GenerateDataKey": true, "TrentService.GetPublicKey": true,
+		"DynamoDB_20120810.CreateTable": false, "AmazonSSM.PutParameter": false, "DynamoDB_20120810.TagResource": false,
+		"DynamoDB_20120810.BatchWriteItem": false, "DynamoDB_20120810.UpdateTimeToLive": false,
+		"TrentService.CreateKey": false, "TrentService.ScheduleKeyDeletion": false,
+		"AmazonSSM.Sign": false, // only KMS's Sign computes without changing state
 	} {
-		if got := isRead(op); got != want {
-			t.Errorf("isRead(%q) = %v, want %v", op, got, want)
+		if got := isRead(parseTarget(target)); got != want {
+			t.Errorf("isRead(%q) = %v, want %v", target, got, want)
 		}
 	}
 }

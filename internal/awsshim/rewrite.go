@@ -59,12 +59,9 @@ func indexes(desc map[string]any) []map[string]any {
 }
 
 // withSSE shows the table encrypted as sse (what moto forgets after an
-// UpdateTable), then applies edit if there is one.
-func withSSE(sse map[string]any, edit func(map[string]any)) func(map[string]any) {
+// UpdateTable).
+func withSSE(sse map[string]any) func(map[string]any) {
 	return func(desc map[string]any) {
 		desc["SSEDescription"] = sse
-		if edit != nil {
-			edit(desc)
-		}
 	}
 }

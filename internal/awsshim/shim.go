@@ -31,6 +31,9 @@ type Shim struct {
 	puts   tokenBucket
 	tables map[string]*tableState
 	st     stats
+	// dropArmed are the tables whose next CreateTable answer is dropped
+	// (DropCreateAnswer); dropDone those whose answer was dropped once.
+	dropArmed, dropDone map[string]bool
 }
 
 // Start starts a Shim on a free 127.0.0.1 port forwarding to o.Upstream.
@@ -55,6 +58,9 @@ func Start(o Options) (*Shim, error) {
 		plan:     plan,
 		puts:     newTokenBucket(o.PutParameterLimit, o.PutParameterBurst),
 		tables:   map[string]*tableState{},
+
+		dropArmed: map[string]bool{},
+		dropDone:  map[string]bool{},
 	}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
 	go func() { _ = s.srv.Serve(l) }()
@@ -128,7 +134,7 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		drop(w)
 		return
 	case FaultDropAfter:
-		s.handle(&discardWriter{}, r, c, body)
+		s.handle(&discardWriter{}, r, c, idx, body)
 		drop(w)
 		return
 	case FaultDelay:
@@ -136,13 +142,13 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.handle(w, r, c, body)
+	s.handle(w, r, c, idx, body)
 }
 
-// handle applies the AWS behaviour to one request, forwarding it unless the
-// shim answers it itself.
-func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, body []byte) {
-	if !isRead(c.op) {
+// handle applies the AWS behaviour to one request, call number idx,
+// forwarding it unless the shim answers it itself.
+func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, idx int, body []byte) {
+	if !isRead(c) {
 		s.writes.Lock()
 		defer s.writes.Unlock()
 	}
@@ -181,6 +187,10 @@ func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, body []byt
 		return
 	} else if changed {
 		out = rewritten
+	}
+	if c.op == "CreateTable" && s.takeCreateDrop(req.table()) {
+		s.dropAnswer(w, idx, c)
+		return
 	}
 	writeBody(w, c, resp.StatusCode, out)
 }

@@ -26,7 +26,7 @@ func (s *stats) record(c call, body []byte) int {
 	s.log = append(s.log, Call{Action: c.action, Resources: resources(c, body), Body: body})
 	s.calls = append(s.calls, c.action)
 	s.counts[c.action]++
-	if !isRead(c.op) {
+	if !isRead(c) {
 		s.writes++
 	}
 	return len(s.calls) - 1
@@ -67,7 +67,8 @@ func (s *Shim) Counts() map[string]int {
 
 // Writes returns how many calls in Calls may change state: every operation
 // whose name does not start with Describe, Get, List, Query or Scan (and is
-// not BatchGetItem or TransactGetItems).
+// not BatchGetItem or TransactGetItems, nor one of the KMS operations that
+// only compute, such as Sign and Verify).
 func (s *Shim) Writes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

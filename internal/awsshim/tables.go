@@ -17,6 +17,24 @@ type tableState struct {
 	// sse is the SSEDescription set by an UpdateTable asking for KMS, which
 	// moto ignores; nil when there was none.
 	sse map[string]any
+	// invisibleUntil is when the table becomes visible after its
+	// CreateTable (Options.InvisibleFor); zero when it always was.
+	invisibleUntil time.Time
+	// The states set by SetTableStatus, SetIndexStatus and SetSSEStatus;
+	// "" (and a nil map) when none is set.
+	status, sseStatus string
+	indexStatus       map[string]indexState
+}
+
+// indexState is an IndexStatus and Backfilling set by SetIndexStatus.
+type indexState struct {
+	status      string
+	backfilling bool
+}
+
+// invisible reports whether the table is not to be found at now.
+func (t *tableState) invisible(now time.Time) bool {
+	return t != nil && now.Before(t.invisibleUntil)
 }
 
 // creating reports whether the table is CREATING at now.

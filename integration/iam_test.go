@@ -1,4 +1,4 @@
-package bootstrap_test
+package integration_test
 
 import (
 	"context"
@@ -105,6 +105,19 @@ func (e *env) driftTables(rep *bootstrap.Report) {
 		e.oldTable(tb.Name, idKey,
 			oldIndex(tb.GSIs[0], want[tb.GSIs[0]][0], want[tb.GSIs[0]][1], "ALL"),
 			oldIndex(tb.GSIs[1], want[tb.GSIs[1]][0], want[tb.GSIs[1]][1], "ALL"))
+	}
+}
+
+// iamDoc is an IAM policy document as the tests read it (the unit tests at
+// the module root have their own copy).
+type iamDoc struct {
+	Version   string
+	Statement []struct {
+		Sid       string
+		Effect    string
+		Action    []string
+		Resource  []string
+		Condition map[string]map[string]string
 	}
 }
 
