@@ -36,7 +36,6 @@ var wantIndexes = map[string]map[string][2]string{
 		"gsi-status":          {"status", "created_at"},
 		"gsi-profile":         {"profile", "created_at"},
 		"gsi-server-instance": {"server_instance_id", "status"},
-		"gsi-device-id":       {"device_id", "created_at"},
 	},
 }
 

@@ -3,7 +3,6 @@ package integration_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,19 +18,6 @@ import (
 // Table states AWS shows and moto does not, made by the shim: a table not
 // found for a moment after CreateTable, tables that will not become ACTIVE
 // by themselves, and a CreateTable whose answer was lost.
-
-// pendingIssue9Env, when set, skips the tests that need the table state
-// machine of issue 9, so that they can be committed before it is merged.
-const pendingIssue9Env = "BOOTSTRAP_PENDING_ISSUE9"
-
-// pendingIssue9 skips the test when BOOTSTRAP_PENDING_ISSUE9 is set, and
-// only then.
-func pendingIssue9(t *testing.T) {
-	t.Helper()
-	if os.Getenv(pendingIssue9Env) != "" {
-		t.Skipf("\n*****\n***** SKIPPING: %s is set; this test needs the table state machine (issue 9)\n*****", pendingIssue9Env)
-	}
-}
 
 // tableNames are the names of the three tables of WithAll in this env.
 func (e *env) tableNames() []string {
@@ -65,9 +51,7 @@ func (e *env) checkTTLAndPITR(name string) {
 // table this run created is waited out, TTL and point-in-time recovery are
 // enabled.
 //
-// Needs the table state machine (issue 9).
 func TestIntegrationTableInvisibleAfterCreate(t *testing.T) {
-	pendingIssue9(t)
 	const window = 700 * time.Millisecond
 	e := newEnv(t, awsshim.Options{InvisibleFor: window})
 	rep, err := e.run(bootstrap.WithProfiles("dev"), bootstrap.WithAll())
@@ -92,9 +76,7 @@ func TestIntegrationTableInvisibleAfterCreate(t *testing.T) {
 // become ACTIVE by itself: plan and apply fail it at once, naming the
 // status, even with a wait bound of ten minutes; the other tables are done.
 //
-// Needs the table state machine (issue 9).
 func TestIntegrationTableUnavailableStatusFailsAtOnce(t *testing.T) {
-	pendingIssue9(t)
 	for _, status := range []types.TableStatus{types.TableStatusArchived, types.TableStatusInaccessibleEncryptionCredentials} {
 		t.Run(string(status), func(t *testing.T) {
 			t.Parallel()
@@ -152,9 +134,7 @@ func TestIntegrationTableUnavailableStatusFailsAtOnce(t *testing.T) {
 // gets ResourceInUseException) still reports the table created by this run,
 // and the table is completed: TTL and point-in-time recovery enabled.
 //
-// Needs the table state machine (issue 9).
 func TestIntegrationLostCreateAnswerIsCreate(t *testing.T) {
-	pendingIssue9(t)
 	e := newEnv(t, awsshim.Options{DropFirstCreateAnswer: true})
 	rep, err := e.run(bootstrap.WithAll())
 	if got := e.shim.Faulted()[awsshim.FaultDropAfter]; got != 3 {
