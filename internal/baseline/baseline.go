@@ -83,16 +83,15 @@ func BreakGlassTable(name string) TableSpec {
 	}}
 }
 
-// SessionsTable is the server sessions table, named name, with the
-// gsi-device-id index that Sentinel's session store queries (the original
-// command forgot it; the baseline has it so that both end in the same state).
+// SessionsTable is the server sessions table, named name, with the four
+// indexes of the original command (and of the library's defaults: Sentinel
+// cannot write sessions without a device to a table with gsi-device-id).
 func SessionsTable(name string) TableSpec {
 	return TableSpec{Name: name, Indexes: []Index{
 		{"gsi-user", "user", "created_at"},
 		{"gsi-status", "status", "created_at"},
 		{"gsi-profile", "profile", "created_at"},
 		{"gsi-server-instance", "server_instance_id", "status"},
-		{"gsi-device-id", "device_id", "created_at"},
 	}}
 }
 
