@@ -115,10 +115,7 @@ func policyWarnings(p ssmtypes.Parameter) []string {
 	if p.Type == ssmtypes.ParameterTypeSecureString {
 		return []string{"the parameter is a SecureString, so bootstrap did not check its content; bootstrap creates String parameters"}
 	}
-	if err := validatePolicy([]byte(aws.ToString(p.Value))); err != nil {
-		return []string{fmt.Sprintf("the current value is not a valid Sentinel policy (%v); it is left unchanged: fix it yourself", err)}
-	}
-	return nil
+	return existingPolicyWarnings(aws.ToString(p.Value), "")
 }
 
 // withoutSDKRetries makes a PutParameter a single attempt: its retries are
