@@ -28,7 +28,7 @@ const maxPolicyBytes = 4096
 
 // maxDecodedPolicy is the size beyond which a policy is refused without being
 // decoded: no SSM parameter holds that much (the Advanced tier holds 8 KB).
-const maxDecodedPolicy = 64 << 10
+const maxDecodedPolicy = 16 << 10
 
 // policyEffects are the rule effects Sentinel's validator knows.
 var policyEffects = []string{"allow", "deny", "require_approval", "require_server", "require_server_session"}
@@ -169,9 +169,16 @@ func loadPolicy(doc []byte) (*loadedPolicy, *policyProblem) {
 	if err := yaml.Unmarshal(doc, &root); err != nil {
 		return nil, policyProblemf(policyUnloadable, "", "the policy is not valid YAML: %s", yamlMessage(err))
 	}
+	// Find a value of the wrong kind, or a key written twice, first: that
+	// gives its path, and yaml.v3 would build one message for every pair of
+	// equal keys, which takes long for a mapping of many.
+	var w policyKindWalker
+	if p := w.value(yamlContent(&root), policyShape, ""); p != nil {
+		return nil, p
+	}
 	lp := &loadedPolicy{root: &root}
 	if err := root.Decode(&lp.p); err != nil {
-		return nil, policyDecodeProblem(&root, err)
+		return nil, policyDecodeProblem(err)
 	}
 	if lp.p.Version == "" {
 		return nil, policyProblemf(policyUnloadable, "version", `the policy has no version; write version: "1"`)
@@ -186,16 +193,13 @@ func yamlMessage(err error) string {
 
 var yamlTypeErrorLine = regexp.MustCompile(`^line (\d+): `)
 
-// policyDecodeProblem explains why yaml.v3 could not decode the document into
-// Sentinel's schema, with the path of the value at fault. yaml.v3's own
-// messages name Go types, so they are not passed on.
-func policyDecodeProblem(root *yaml.Node, err error) *policyProblem {
+// policyDecodeProblem explains why yaml.v3 could not decode the document
+// into Sentinel's schema, when policyKindWalker found nothing (a merge key,
+// an alias that refers to itself, too many aliases). yaml.v3's own messages
+// name Go types, so they are not passed on.
+func policyDecodeProblem(err error) *policyProblem {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		w := policyKindWalker{seen: map[*yaml.Node]bool{}}
-		if p := w.value(yamlContent(root), policyShape, ""); p != nil {
-			return p
-		}
 		where := ""
 		if len(te.Errors) > 0 {
 			if m := yamlTypeErrorLine.FindStringSubmatch(te.Errors[0]); m != nil {
@@ -543,16 +547,24 @@ func yamlKeyText(k *yaml.Node) (string, bool) {
 
 // policyKindWalker finds the first value that does not decode into Sentinel's
 // schema, mirroring yaml.v3: only known keys are decoded, a null fits every
-// kind, duplicate keys are refused in every mapping decoded. Each node is
-// walked once, so aliases cannot make it loop or blow up.
+// kind, duplicate keys are refused in every mapping decoded. A node
+// reached through an alias is walked once, so aliases cannot make it loop or
+// blow up.
 type policyKindWalker struct{ seen map[*yaml.Node]bool }
 
 func (w *policyKindWalker) value(n *yaml.Node, s *yamlShape, path string) *policyProblem {
-	n = yamlFollow(n)
-	if n == nil || yamlNull(n) || w.seen[n] {
+	if n != nil && n.Kind == yaml.AliasNode {
+		if n = yamlFollow(n); n == nil || w.seen[n] {
+			return nil
+		}
+		if w.seen == nil {
+			w.seen = map[*yaml.Node]bool{}
+		}
+		w.seen[n] = true
+	}
+	if n == nil || yamlNull(n) {
 		return nil
 	}
-	w.seen[n] = true
 	wrong := func() *policyProblem {
 		where := path
 		if where == "" {

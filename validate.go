@@ -255,13 +255,14 @@ func (s *settings) checkPolicies(aws.Config) *ConfigError {
 			firsts[class] = p
 		}
 	}
+	firsts["longest"] = longest
 	if size < 0 {
 		return nil
 	}
 	if n := len(starterPolicy(longest, s.description)); n > maxPolicyBytes {
 		return bad("WithDescription", shorten(s.description), "the starter policy would be %d bytes, over the %d-byte limit; shorten the description", n, maxPolicyBytes)
 	}
-	for _, p := range append([]string{longest}, slices.Sorted(maps.Values(firsts))...) {
+	for _, p := range slices.Compact(slices.Sorted(maps.Values(firsts))) {
 		if prob := checkPolicy([]byte(starterPolicy(p, s.description))); prob != nil {
 			if s.description == "" {
 				return bad("WithProfiles", p, "the starter policy for this profile would not be a valid Sentinel policy (%v)", prob)
