@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -381,6 +382,17 @@ rules:
 	s2 := newSettings([]Option{WithProfiles("dev"), WithDescription("Team policies"), WithAll()})
 	if s1.policyFor("dev") != want || s2.policyFor("dev") != want {
 		t.Errorf("policyFor differs from starterPolicy")
+	}
+}
+
+// The README's sample is the starter policy, byte for byte.
+func TestStarterPolicyReadmeSample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sample := "```yaml\n" + starterPolicy("dev", "Team policies") + "```\n"; !strings.Contains(string(readme), sample) {
+		t.Errorf("README.md does not show the starter policy\n%s", sample)
 	}
 }
 
