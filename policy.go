@@ -129,6 +129,21 @@ func (p *policyProblem) Error() string {
 	return p.Path + ": " + p.Reason
 }
 
+// under puts a problem found in the value at step (a key, or [i] for a list
+// entry) into that step's path, and returns it. The walks build paths this
+// way, only for the problem they return.
+func (p *policyProblem) under(step string) *policyProblem {
+	switch {
+	case p.Path == "":
+		p.Path = step
+	case strings.HasPrefix(p.Path, "["):
+		p.Path = step + p.Path
+	default:
+		p.Path = step + "." + p.Path
+	}
+	return p
+}
+
 func policyProblemf(kind policyKind, path, format string, args ...any) *policyProblem {
 	return &policyProblem{Kind: kind, Path: path, Reason: fmt.Sprintf(format, args...)}
 }
@@ -173,7 +188,7 @@ func loadPolicy(doc []byte) (*loadedPolicy, *policyProblem) {
 	// gives its path, and yaml.v3 would build one message for every pair of
 	// equal keys, which takes long for a mapping of many.
 	var w policyKindWalker
-	if p := w.value(yamlContent(&root), policyShape, ""); p != nil {
+	if p := w.value(yamlContent(&root), policyShape); p != nil {
 		return nil, p
 	}
 	lp := &loadedPolicy{root: &root}
@@ -238,47 +253,68 @@ func (lp *loadedPolicy) validate() *policyProblem {
 	if len(p.Rules) == 0 {
 		return policyProblemf(policyInvalid, "rules", "the policy has no rules; it needs at least one")
 	}
-	rules := lp.list("rules")
 	for i, r := range p.Rules {
-		at := fmt.Sprintf("rules[%d]", keptIndex(rules, i))
 		if r.Name == "" {
-			return policyProblemf(policyInvalid, at+".name", "the rule has no name")
+			return lp.ruleProblem(policyInvalid, i, "name", "the rule has no name")
 		}
 		if !slices.Contains(policyEffects, r.Effect) {
-			return policyProblemf(policyInvalid, at+".effect", "rule %q has effect %q; use one of %s", r.Name, r.Effect, strings.Join(policyEffects, ", "))
+			return lp.ruleProblem(policyInvalid, i, "effect", "rule %q has effect %q; use one of %s", r.Name, r.Effect, strings.Join(policyEffects, ", "))
 		}
 		c := r.Conditions
 		if len(c.Profiles) == 0 && len(c.Users) == 0 && c.Time == nil {
 			// A misspelt key is the likely cause: say which.
 			hint := ""
-			if p := strictPolicyNode(lp.node("rules", keptIndex(rules, i)), policyShape.fields["rules"].elem, at); p != nil && strings.HasPrefix(p.Reason, "unknown key") {
-				hint = " (" + p.Error() + ")"
+			ri := keptIndex(lp.list("rules"), i)
+			if p := strictPolicyNode(lp.node("rules", ri), policyShape.fields["rules"].elem); p != nil && strings.HasPrefix(p.Reason, "unknown key") {
+				hint = " (" + p.under(fmt.Sprintf("rules[%d]", ri)).Error() + ")"
 			}
-			return policyProblemf(policyInvalid, at+".conditions", "rule %q has no conditions (profiles, users or time); Sentinel's loader would make it match every request%s", r.Name, hint)
+			return lp.ruleProblem(policyInvalid, i, "conditions", "rule %q has no conditions (profiles, users or time); Sentinel's loader would make it match every request%s", r.Name, hint)
 		}
 		if c.Time == nil {
 			continue
 		}
-		days := lp.list("rules", keptIndex(rules, i), "conditions", "time", "days")
 		for j, d := range c.Time.Days {
 			if !slices.Contains(policyWeekdays, d) {
-				return policyProblemf(policyInvalid, fmt.Sprintf("%s.conditions.time.days[%d]", at, keptIndex(days, j)), "rule %q: %q is not a weekday; write monday … sunday, in lowercase", r.Name, d)
+				return lp.listProblem(policyInvalid, i, "time", "days", j, "rule %q: %q is not a weekday; write monday … sunday, in lowercase", r.Name, d)
 			}
 		}
 		if tz := c.Time.Timezone; tz != "" {
 			if _, err := time.LoadLocation(tz); err != nil {
-				return policyProblemf(policyInvalid, at+".conditions.time.timezone", "rule %q: %q is not a time zone Go knows; use a name such as UTC or Europe/Berlin", r.Name, tz)
+				return lp.ruleProblem(policyInvalid, i, "conditions.time.timezone", "rule %q: %q is not a time zone Go knows; use a name such as UTC or Europe/Berlin", r.Name, tz)
 			}
 		}
 		if h := c.Time.Hours; h != nil {
-			for _, e := range []struct{ key, v string }{{"start", h.Start}, {"end", h.End}} {
-				if !policyHourForm.MatchString(e.v) {
-					return policyProblemf(policyInvalid, at+".conditions.time.hours."+e.key, "rule %q: %q is not a time of day as HH:MM, 24-hour, two digits each (00:00 to 23:59)", r.Name, e.v)
-				}
+			if !policyHourForm.MatchString(h.Start) {
+				return lp.ruleProblem(policyInvalid, i, "conditions.time.hours.start", "rule %q: %q is not a time of day as HH:MM, 24-hour, two digits each (00:00 to 23:59)", r.Name, h.Start)
+			}
+			if !policyHourForm.MatchString(h.End) {
+				return lp.ruleProblem(policyInvalid, i, "conditions.time.hours.end", "rule %q: %q is not a time of day as HH:MM, 24-hour, two digits each (00:00 to 23:59)", r.Name, h.End)
 			}
 		}
 	}
 	return nil
+}
+
+// ruleProblem is a problem at a field of the i-th rule Sentinel decoded
+// (yaml.v3 drops null entries of a list, so the path counts them back in).
+func (lp *loadedPolicy) ruleProblem(kind policyKind, i int, field, format string, args ...any) *policyProblem {
+	return policyProblemf(kind, fmt.Sprintf("rules[%d].%s", keptIndex(lp.list("rules"), i), field), format, args...)
+}
+
+// listProblem is a problem at the j-th entry Sentinel decoded of the list
+// conditions.<under>.<list> (or conditions.<list> when under is "") of the
+// i-th rule.
+func (lp *loadedPolicy) listProblem(kind policyKind, i int, under, list string, j int, format string, args ...any) *policyProblem {
+	ri := keptIndex(lp.list("rules"), i)
+	var seq *yaml.Node
+	field := "conditions." + list
+	if under == "" {
+		seq = lp.list("rules", ri, "conditions", list)
+	} else {
+		seq = lp.list("rules", ri, "conditions", under, list)
+		field = "conditions." + under + "." + list
+	}
+	return policyProblemf(kind, fmt.Sprintf("rules[%d].%s[%d]", ri, field, keptIndex(seq, j)), format, args...)
 }
 
 // strict applies the library's stricter rules to a policy Sentinel accepts.
@@ -289,25 +325,21 @@ func (lp *loadedPolicy) strict(doc []byte) *policyProblem {
 	if prob := policyTextProblem(doc); prob != nil {
 		return prob
 	}
-	if prob := strictPolicyNode(yamlContent(lp.root), policyShape, ""); prob != nil {
+	if prob := strictPolicyNode(yamlContent(lp.root), policyShape); prob != nil {
 		return prob
 	}
-	rules := lp.list("rules")
 	for i, r := range lp.p.Rules {
-		ri := keptIndex(rules, i)
-		at := fmt.Sprintf("rules[%d]", ri)
 		if strings.TrimSpace(r.Name) == "" {
-			return policyProblemf(policyStricter, at+".name", "the rule's name %q is blank; give it a name that is not only white space", r.Name)
+			return lp.ruleProblem(policyStricter, i, "name", "the rule's name %q is blank; give it a name that is not only white space", r.Name)
 		}
 		c := r.Conditions
-		modes := lp.list("rules", ri, "conditions", "mode")
 		for j, m := range c.Mode {
 			if !slices.Contains(policyModes, m) {
-				return policyProblemf(policyStricter, fmt.Sprintf("%s.conditions.mode[%d]", at, keptIndex(modes, j)), "rule %q: %q is not a credential mode; use server, cli or credential_process (Sentinel does not check modes, and one it does not know never matches)", r.Name, m)
+				return lp.listProblem(policyStricter, i, "", "mode", j, "rule %q: %q is not a credential mode; use server, cli or credential_process (Sentinel does not check modes, and one it does not know never matches)", r.Name, m)
 			}
 		}
 		if t := c.Time; t != nil && len(t.Days) == 0 && t.Hours == nil && t.Timezone == "" {
-			return policyProblemf(policyStricter, at+".conditions.time", "rule %q: an empty time (no days, hours or timezone) is not a condition, though Sentinel counts it as one; give days or hours, or remove it", r.Name)
+			return lp.ruleProblem(policyStricter, i, "conditions.time", "rule %q: an empty time (no days, hours or timezone) is not a condition, though Sentinel counts it as one; give days or hours, or remove it", r.Name)
 		}
 	}
 	if bytes.Contains(doc, []byte("---")) || bytes.Contains(doc, []byte("...")) {
@@ -447,29 +479,28 @@ type yamlShape struct {
 	elem   *yamlShape            // lists
 	fields map[string]*yamlShape // objects, by yaml key
 	keys   []string              // objects, in declaration order
-	name   string                // what the value is, in messages
 }
 
-var policyShape = shapeOf(reflect.TypeFor[sentinelPolicy](), "the policy")
+var policyShape = shapeOf(reflect.TypeFor[sentinelPolicy]())
 
-func shapeOf(t reflect.Type, name string) *yamlShape {
+func shapeOf(t reflect.Type) *yamlShape {
 	switch {
 	case t == reflect.TypeFor[time.Duration]():
-		return &yamlShape{kind: shapeDuration, goType: t, name: name}
+		return &yamlShape{kind: shapeDuration, goType: t}
 	case t.Kind() == reflect.Bool:
-		return &yamlShape{kind: shapeFlag, goType: t, name: name}
+		return &yamlShape{kind: shapeFlag, goType: t}
 	case t.Kind() == reflect.String:
-		return &yamlShape{kind: shapeText, goType: t, name: name}
+		return &yamlShape{kind: shapeText, goType: t}
 	case t.Kind() == reflect.Slice:
-		return &yamlShape{kind: shapeList, goType: t, elem: shapeOf(t.Elem(), "an entry"), name: name}
+		return &yamlShape{kind: shapeList, goType: t, elem: shapeOf(t.Elem())}
 	case t.Kind() == reflect.Pointer:
-		return shapeOf(t.Elem(), name)
+		return shapeOf(t.Elem())
 	case t.Kind() == reflect.Struct:
-		s := &yamlShape{kind: shapeObject, goType: t, fields: map[string]*yamlShape{}, name: name}
+		s := &yamlShape{kind: shapeObject, goType: t, fields: map[string]*yamlShape{}}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			s.fields[key] = shapeOf(f.Type, key)
+			s.fields[key] = shapeOf(f.Type)
 			s.keys = append(s.keys, key)
 		}
 		return s
@@ -515,16 +546,15 @@ func yamlFound(n *yaml.Node) string {
 	return "an empty value"
 }
 
-// policyPath appends a key to a path, quoting keys that are not plain words.
-func policyPath(path, key string) string {
+// policyKey is a key as a step of a path, quoted unless it is a plain word.
+func policyKey(key string) string {
 	if !plainPolicyKey.MatchString(key) {
-		key = strconv.Quote(shorten(key))
+		return strconv.Quote(shorten(key))
 	}
-	if path == "" {
-		return key
-	}
-	return path + "." + key
+	return key
 }
+
+func policyIndex(i int) string { return "[" + strconv.Itoa(i) + "]" }
 
 var plainPolicyKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
@@ -552,7 +582,7 @@ func yamlKeyText(k *yaml.Node) (string, bool) {
 // blow up.
 type policyKindWalker struct{ seen map[*yaml.Node]bool }
 
-func (w *policyKindWalker) value(n *yaml.Node, s *yamlShape, path string) *policyProblem {
+func (w *policyKindWalker) value(n *yaml.Node, s *yamlShape) *policyProblem {
 	if n != nil && n.Kind == yaml.AliasNode {
 		if n = yamlFollow(n); n == nil || w.seen[n] {
 			return nil
@@ -565,19 +595,12 @@ func (w *policyKindWalker) value(n *yaml.Node, s *yamlShape, path string) *polic
 	if n == nil || yamlNull(n) {
 		return nil
 	}
-	wrong := func() *policyProblem {
-		where := path
-		if where == "" {
-			return policyProblemf(policyUnloadable, "", "%s must be %s, not %s", s.name, s.expected(), yamlFound(n))
-		}
-		return policyProblemf(policyUnloadable, where, "must be %s, not %s", s.expected(), yamlFound(n))
-	}
 	switch s.kind {
 	case shapeObject:
 		if n.Kind != yaml.MappingNode {
-			return wrong()
+			return wrongKind(n, s)
 		}
-		if p := yamlDuplicateKey(n, path); p != nil {
+		if p := yamlDuplicateKey(n); p != nil {
 			return p
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -586,52 +609,60 @@ func (w *policyKindWalker) value(n *yaml.Node, s *yamlShape, path string) *polic
 				continue
 			}
 			if fk := yamlFollow(k); fk != nil && fk.Kind != yaml.ScalarNode {
-				return policyProblemf(policyUnloadable, path, "a key must be a single value, not %s", yamlFound(fk))
+				return policyProblemf(policyUnloadable, "", "a key must be a single value, not %s", yamlFound(fk))
 			}
 			key, ok := yamlKeyText(k)
 			if !ok {
 				continue
 			}
 			if f := s.fields[key]; f != nil {
-				if p := w.value(n.Content[i+1], f, policyPath(path, key)); p != nil {
-					return p
+				if p := w.value(n.Content[i+1], f); p != nil {
+					return p.under(policyKey(key))
 				}
 			}
 		}
 	case shapeList:
 		if n.Kind != yaml.SequenceNode {
-			return wrong()
+			return wrongKind(n, s)
 		}
 		for i, e := range n.Content {
-			if p := w.value(e, s.elem, fmt.Sprintf("%s[%d]", path, i)); p != nil {
-				return p
+			if p := w.value(e, s.elem); p != nil {
+				return p.under(policyIndex(i))
 			}
 		}
 	default:
 		if n.Kind != yaml.ScalarNode {
-			return wrong()
+			return wrongKind(n, s)
 		}
 		if s.kind == shapeText && n.Style&yaml.TaggedStyle == 0 {
 			return nil // any untagged scalar reads as text
 		}
 		if n.Decode(reflect.New(s.goType).Interface()) != nil {
 			if s.kind == shapeDuration && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
-				return policyProblemf(policyUnloadable, path, "must be %s, not %s (a duration needs a unit, as in %ss)", s.expected(), yamlFound(n), shorten(n.Value))
+				return policyProblemf(policyUnloadable, "", "must be %s, not %s (a duration needs a unit, as in %ss)", s.expected(), yamlFound(n), shorten(n.Value))
 			}
-			return wrong()
+			return wrongKind(n, s)
 		}
 	}
 	return nil
 }
 
+// wrongKind: n does not decode as s.
+func wrongKind(n *yaml.Node, s *yamlShape) *policyProblem {
+	if s == policyShape {
+		return policyProblemf(policyUnloadable, "", "the policy must be %s, not %s", s.expected(), yamlFound(n))
+	}
+	return policyProblemf(policyUnloadable, "", "must be %s, not %s", s.expected(), yamlFound(n))
+}
+
 // yamlDuplicateKey refuses a key written twice in one mapping, as yaml.v3 does
 // (it compares the keys as written).
-func yamlDuplicateKey(n *yaml.Node, path string) *policyProblem {
+func yamlDuplicateKey(n *yaml.Node) *policyProblem {
 	for i := 0; i < len(n.Content); i += 2 {
 		for j := i + 2; j < len(n.Content); j += 2 {
 			a, b := n.Content[i], n.Content[j]
 			if a.Kind == b.Kind && a.Value == b.Value {
-				return policyProblemf(policyUnloadable, policyPath(path, b.Value), "the key is written twice (lines %d and %d); Sentinel's YAML decoder refuses that", a.Line, b.Line)
+				return policyProblemf(policyUnloadable, policyKey(b.Value), "the key is written twice (lines %d and %d); Sentinel's YAML decoder refuses that", a.Line, b.Line)
 			}
 		}
 	}
@@ -640,22 +671,22 @@ func yamlDuplicateKey(n *yaml.Node, path string) *policyProblem {
 
 // strictPolicyNode applies the node-level stricter rules to a document that
 // decodes: no anchors, aliases or merge keys, and no key outside the schema.
-func strictPolicyNode(n *yaml.Node, s *yamlShape, path string) *policyProblem {
+func strictPolicyNode(n *yaml.Node, s *yamlShape) *policyProblem {
 	if n == nil {
 		return nil
 	}
-	if p := yamlAnchorOrAlias(n, path); p != nil {
+	if p := yamlAnchorOrAlias(n); p != nil {
 		return p
 	}
 	switch {
 	case s.kind == shapeObject && n.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if p := yamlAnchorOrAlias(k, path); p != nil {
+			if p := yamlAnchorOrAlias(k); p != nil {
 				return p
 			}
 			if yamlMergeKey(k) {
-				return policyProblemf(policyStricter, strings.TrimPrefix(path+".<<", "."), "YAML merge keys (<<) are refused; write the keys out")
+				return policyProblemf(policyStricter, "<<", "YAML merge keys (<<) are refused; write the keys out")
 			}
 			key, ok := yamlKeyText(k)
 			if !ok {
@@ -663,46 +694,42 @@ func strictPolicyNode(n *yaml.Node, s *yamlShape, path string) *policyProblem {
 			}
 			f := s.fields[key]
 			if !ok || f == nil {
-				return policyProblemf(policyStricter, policyPath(path, key), "unknown key; %s", unknownKeyHint(s, key, path))
+				return policyProblemf(policyStricter, policyKey(key), "unknown key; %s", unknownKeyHint(s, key))
 			}
-			if p := strictPolicyNode(v, f, policyPath(path, key)); p != nil {
-				return p
+			if p := strictPolicyNode(v, f); p != nil {
+				return p.under(policyKey(key))
 			}
 		}
 	case s.kind == shapeList && n.Kind == yaml.SequenceNode:
 		for i, e := range n.Content {
-			if p := strictPolicyNode(e, s.elem, fmt.Sprintf("%s[%d]", path, i)); p != nil {
-				return p
+			if p := strictPolicyNode(e, s.elem); p != nil {
+				return p.under(policyIndex(i))
 			}
 		}
 	}
 	return nil
 }
 
-func yamlAnchorOrAlias(n *yaml.Node, path string) *policyProblem {
+func yamlAnchorOrAlias(n *yaml.Node) *policyProblem {
 	switch {
 	case n.Kind == yaml.AliasNode:
-		return policyProblemf(policyStricter, path, "YAML aliases (*%s) are refused; write the value out in full", shorten(n.Value))
+		return policyProblemf(policyStricter, "", "YAML aliases (*%s) are refused; write the value out in full", shorten(n.Value))
 	case n.Anchor != "":
-		return policyProblemf(policyStricter, path, "YAML anchors (&%s) are refused; write the value out in full", shorten(n.Anchor))
+		return policyProblemf(policyStricter, "", "YAML anchors (&%s) are refused; write the value out in full", shorten(n.Anchor))
 	}
 	return nil
 }
 
 // unknownKeyHint suggests the key meant: a close one at this level, or one
 // that belongs deeper (profiles written directly under a rule).
-func unknownKeyHint(s *yamlShape, key, path string) string {
+func unknownKeyHint(s *yamlShape, key string) string {
 	if best := closestPolicyKey(s.keys, key); best != "" {
 		return "did you mean " + best + "?"
 	}
 	if deeper := deeperPolicyKey(s, key, ""); deeper != "" {
 		return "did you mean " + deeper + "?"
 	}
-	here := "the policy"
-	if path != "" {
-		here = path
-	}
-	return fmt.Sprintf("Sentinel ignores it, so it has no effect (the keys of %s are %s)", here, strings.Join(s.keys, ", "))
+	return fmt.Sprintf("Sentinel ignores it, so it has no effect (the keys here are %s)", strings.Join(s.keys, ", "))
 }
 
 // closestPolicyKey is the key of keys that key most likely misspells, or "".
