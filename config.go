@@ -109,3 +109,11 @@ func (c *config) table(p purpose) *tableSpec {
 	}
 	return nil
 }
+
+// sessionTable is the final name of the selected sessions table, or "".
+func (c *config) sessionTable() string {
+	if t := c.table(sessions); t != nil {
+		return t.name
+	}
+	return ""
+}

@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -44,8 +45,10 @@ func ptPuts(t *testing.T, opts ...bootstrap.Option) map[string]*ssm.PutParameter
 }
 
 func TestStarterPolicyIsWhatRunWrites(t *testing.T) {
-	profiles := []string{"dev", "prod-eu", "1", "true", "-"}
-	puts := ptPuts(t, bootstrap.WithProfiles(profiles...), bootstrap.WithDescription("Platform team — policies"))
+	profiles := []string{"dev", "prod-eu", "1", "true", "-", "a.b", "x_y", "null", strings.Repeat("p", 64)}
+	opts := []bootstrap.Option{bootstrap.WithProfiles(profiles...), bootstrap.WithDescription("Platform team — policies")}
+	puts := ptPuts(t, opts...)
+	again := ptPuts(t, opts...)
 	for _, p := range profiles {
 		in := puts["/sentinel/policies/"+p]
 		if in == nil {
@@ -58,6 +61,14 @@ func TestStarterPolicyIsWhatRunWrites(t *testing.T) {
 			t.Errorf("%s: Description %q", p, got)
 		}
 		doc := aws.ToString(in.Value)
+		// Deterministic: a second run with the same options writes the same
+		// bytes (signing depends on it), and there is no generation time.
+		if second := aws.ToString(again["/sentinel/policies/"+p].Value); second != doc {
+			t.Errorf("%s: two runs wrote different values:\n%s\n%s", p, doc, second)
+		}
+		if strings.Contains(doc, "Generated") {
+			t.Errorf("%s: the policy has a Generated line:\n%s", p, doc)
+		}
 		for _, want := range []string{
 			"# Sentinel policy for profile: " + p + "\n",
 			"# Description: Platform team — policies\n",
@@ -70,16 +81,13 @@ func TestStarterPolicyIsWhatRunWrites(t *testing.T) {
 				t.Errorf("%s: the policy lacks %q:\n%s", p, want, doc)
 			}
 		}
-		if strings.Contains(doc, "Generated:") {
-			t.Errorf("%s: a Generated line makes the policy depend on the clock:\n%s", p, doc)
-		}
 		var parsed struct {
 			Version string `yaml:"version"`
 			Rules   []struct {
 				Name       string `yaml:"name"`
 				Effect     string `yaml:"effect"`
 				Conditions struct {
-					Profiles []string `yaml:"profiles"`
+					Profiles []any `yaml:"profiles"`
 				} `yaml:"conditions"`
 				Reason string `yaml:"reason"`
 			} `yaml:"rules"`
@@ -87,9 +95,10 @@ func TestStarterPolicyIsWhatRunWrites(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(doc), &parsed); err != nil {
 			t.Fatalf("%s: the starter policy does not parse: %v\n%s", p, err, doc)
 		}
+		// The profile reads back as a string, whatever YAML would make of it.
 		if parsed.Version != "1" || len(parsed.Rules) != 1 || parsed.Rules[0].Name != "default-deny" ||
 			parsed.Rules[0].Effect != "deny" || len(parsed.Rules[0].Conditions.Profiles) != 1 ||
-			parsed.Rules[0].Conditions.Profiles[0] != p || parsed.Rules[0].Reason != "Default deny - customize this policy" {
+			parsed.Rules[0].Conditions.Profiles[0] != any(p) || parsed.Rules[0].Reason != "Default deny - customize this policy" {
 			t.Errorf("%s: the starter policy reads as %+v", p, parsed)
 		}
 	}
@@ -112,7 +121,7 @@ func TestWithPolicyEveryEffect(t *testing.T) {
 	docs := map[string]string{}
 	for _, e := range effects {
 		p := "p-" + strings.ReplaceAll(e, "_", "-")
-		docs[p] = "# " + e + "\nversion: \"1\"\nrules:\n  - name: only-" + e + "\n    effect: " + e + "\n    reason: test\n"
+		docs[p] = "# " + e + "\nversion: \"1\"\nrules:\n  - name: only-" + e + "\n    effect: " + e + "\n    conditions:\n      profiles: [" + p + "]\n    reason: test\n"
 		opts = append(opts, bootstrap.WithProfiles(p), bootstrap.WithPolicy(p, docs[p]))
 	}
 	opts = append(opts, bootstrap.WithProfiles("starter")) // no WithPolicy: gets the starter policy
@@ -128,21 +137,68 @@ func TestWithPolicyEveryEffect(t *testing.T) {
 }
 
 func TestWithPolicyInvalidNamesTheProfile(t *testing.T) {
-	// The policy checks of issue 2, each through Run: a *ConfigError for
-	// WithPolicy naming the profile, and no AWS call.
-	cases := map[string]string{
-		"not YAML":        "version: \"1\"\nrules: [\n",
-		"wrong version":   "version: \"0\"\nrules:\n  - name: a\n    effect: deny\n",
-		"no rules":        "version: \"1\"\nrules: []\n",
-		"nameless rule":   "version: \"1\"\nrules:\n  - effect: deny\n",
-		"unknown effect":  "version: \"1\"\nrules:\n  - name: a\n    effect: audit\n",
-		"over 4096 bytes": "version: \"1\"\nrules:\n  - name: a\n    effect: deny\n" + strings.Repeat("#", 4096) + "\n",
+	// Each of Sentinel's rules and the library's stricter ones, through Run:
+	// a *ConfigError for WithPolicy naming the profile and the rule or
+	// field, and no AWS call.
+	rule := func(conditions string) string {
+		return "version: \"1\"\nrules:\n  - name: r\n    effect: deny\n    conditions:\n" + conditions
 	}
-	for name, doc := range cases {
-		t.Run(name, func(t *testing.T) {
-			opts := append(vtStrictClients(t), bootstrap.WithProfiles("dev", "team-a"), bootstrap.WithPolicy("team-a", doc))
+	cases := []struct{ name, doc, want string }{
+		{"not YAML", "version: \"1\"\nrules: [\n", "not valid YAML"},
+		{"wrong version", strings.Replace(rule("      profiles: [dev]\n"), `"1"`, `"0"`, 1), `version: the version is "0"`},
+		{"no rules", "version: \"1\"\nrules: []\n", "rules: the policy has no rules"},
+		{"nameless rule", "version: \"1\"\nrules:\n  - effect: deny\n    conditions: {users: [x]}\n", "rules[0].name"},
+		{"unknown effect", "version: \"1\"\nrules:\n  - name: a\n    effect: audit\n    conditions: {users: [x]}\n", `rules[0].effect: rule "a" has effect "audit"`},
+		{"no conditions", "version: \"1\"\nrules:\n  - name: a\n    effect: deny\n", `rules[0].conditions: rule "a" has no conditions`},
+		{"profiles: dev", rule("      profiles: dev\n"), "rules[0].conditions.profiles: must be a list"},
+		{"max_server_duration: forever", rule("      profiles: [dev]\n") + "    max_server_duration: forever\n", "rules[0].max_server_duration"},
+		{"days: [mon]", rule("      time: {days: [mon]}\n"), "rules[0].conditions.time.days[0]"},
+		{"hours 9:00", rule("      time: {hours: {start: \"9:00\", end: \"17:00\"}}\n"), "rules[0].conditions.time.hours.start"},
+		{"hours 24:00", rule("      time: {hours: {start: \"09:00\", end: \"24:00\"}}\n"), "rules[0].conditions.time.hours.end"},
+		{"timezone Mars/Olympus", rule("      time: {timezone: Mars/Olympus}\n"), "rules[0].conditions.time.timezone"},
+		{"misspelt key", rule("      users: [a]\n      profile: [dev]\n"), "rules[0].conditions.profile: unknown key; did you mean profiles?"},
+		{"mode: [web]", rule("      users: [a]\n      mode: [web]\n"), "rules[0].conditions.mode[0]"},
+		{"time: {}", rule("      time: {}\n"), "rules[0].conditions.time"},
+		{"anchors", "version: \"1\"\nrules:\n  - &r {name: a, effect: deny, conditions: {users: [x]}}\n  - *r\n", "rules[0]: YAML anchors"},
+		{"over 4096 bytes", rule("      profiles: [dev]\n") + strings.Repeat("#", 4096) + "\n", "bytes"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := append(vtStrictClients(t), bootstrap.WithProfiles("dev", "team-a"), bootstrap.WithPolicy("team-a", c.doc))
 			rep, err := bootstrap.Run(context.Background(), aws.Config{Region: "us-east-1"}, opts...)
 			checkConfigError(t, rep, err, "WithPolicy", "team-a")
+			var ce *bootstrap.ConfigError
+			if errors.As(err, &ce) && !strings.Contains(ce.Reason, c.want) {
+				t.Errorf("reason %q; want it to contain %q", ce.Reason, c.want)
+			}
+		})
+	}
+}
+
+// An existing parameter gets a warning that says which kind of problem it
+// has, and is never written (no PutParameter is expected).
+func TestExistingPolicyWarningKinds(t *testing.T) {
+	cases := map[string]string{
+		"Sentinel cannot load the current value":                       "version: \"1\"\nrules:\n  - name: a\n    effect: deny\n    conditions: {profiles: dev}\n",
+		"Sentinel's validator refuses the current value":               "version: \"1\"\nrules:\n  - name: a\n    effect: deny\n",
+		"only this library's stricter checks refuse the current value": "version: \"1\"\nrules:\n  - name: a\n    effect: deny\n    conditions: {profiles: [dev], time: {}}\n",
+	}
+	for want, value := range cases {
+		t.Run(want, func(t *testing.T) {
+			ctrl := gomock.NewController(t)
+			sm := mocks.NewMockSSMAPI(ctrl)
+			sm.EXPECT().GetParameters(gomock.Any(), gomock.Any(), gomock.Any()).Return(&ssm.GetParametersOutput{Parameters: []ssmtypes.Parameter{{
+				Name: aws.String("/sentinel/policies/dev"), Value: aws.String(value), Version: 2, Type: ssmtypes.ParameterTypeString,
+			}}}, nil)
+			rep, err := bootstrap.Run(context.Background(), aws.Config{Region: "us-east-1"},
+				bootstrap.WithSSMClient(sm), bootstrap.WithDynamoDBClient(mocks.NewMockDynamoDBAPI(ctrl)), bootstrap.WithProfiles("dev"))
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			p := rep.Parameters[0]
+			if p.Action != bootstrap.ActionNone || p.Version != 2 || len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], want) || !strings.Contains(p.Warnings[0], "unchanged") {
+				t.Errorf("%+v; want action none, version 2, one warning containing %q", p, want)
+			}
 		})
 	}
 }

@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -93,9 +92,12 @@ func (r *runner) readParameters(ctx context.Context, results []ParameterResult) 
 				res.Action, res.Status, res.Error = ActionUnknown, StatusFailed, "reading the parameter: "+describe(err)
 			case ok:
 				res.Action, res.Version = ActionNone, p.Version
-				res.Warnings = policyWarnings(p)
+				res.Warnings = policyWarnings(p, r.cfg.sessionTable())
 			default:
 				res.Action = ActionCreate
+				if p := r.cfg.params[i].policy; p != "" { // a starter policy names no session table
+					res.Warnings = sessionTableWarnings([]byte(p), r.cfg.sessionTable())
+				}
 			}
 		}
 	})
@@ -116,15 +118,14 @@ func (r *runner) getParameters(ctx context.Context, names []string) (map[string]
 	return found, nil
 }
 
-// policyWarnings checks an existing value, which is never changed.
-func policyWarnings(p ssmtypes.Parameter) []string {
+// policyWarnings checks an existing value, which is never changed, as
+// Sentinel would judge it; sessionTable is the selected sessions table, or
+// "" (see sessionTableWarnings).
+func policyWarnings(p ssmtypes.Parameter, sessionTable string) []string {
 	if p.Type == ssmtypes.ParameterTypeSecureString {
 		return []string{"the parameter is a SecureString, so bootstrap did not check its content; bootstrap creates String parameters"}
 	}
-	if err := validatePolicy([]byte(aws.ToString(p.Value))); err != nil {
-		return []string{fmt.Sprintf("the current value is not a valid Sentinel policy (%v); it is left unchanged: fix it yourself", err)}
-	}
-	return nil
+	return existingPolicyWarnings(aws.ToString(p.Value), sessionTable)
 }
 
 // noSSMRetries makes a PutParameter a single attempt: its retries are the

@@ -200,8 +200,9 @@ func checkRunStarterPolicy(t *testing.T, value, profile, desc string) {
 	if desc != "" {
 		want = append(want, "# Description: "+desc)
 	}
+	// No generation time (contract: the same options write the same bytes).
 	if len(comments) != len(want)+1 || !slices.Equal(comments[:len(want)], want) {
-		t.Fatalf("header comments = %q; want %q, then a hint (and no Generated line: the policy is deterministic)", comments, want)
+		t.Fatalf("header comments = %q; want %q, then a hint", comments, want)
 	}
 	checkContains(t, "hint", strings.ToLower(comments[len(want)]), "customize")
 
@@ -232,7 +233,7 @@ func checkRunStarterPolicy(t *testing.T, value, profile, desc string) {
 // WithPolicy's YAML is the new parameter's value, byte for byte; the other
 // profile still gets the starter policy.
 func TestWithPolicyIsUsedVerbatim(t *testing.T) {
-	custom := "# payments\nversion: \"1\"\nrules:\n  - name: allow-payments\n    effect: allow\n    conditions:\n      profiles: [prod]\n  - name: approval-for-admin\n    effect: require_approval\n"
+	custom := "# payments\nversion: \"1\"\nrules:\n  - name: allow-payments\n    effect: allow\n    conditions:\n      profiles: [prod]\n  - name: approval-for-admin\n    effect: require_approval\n    conditions:\n      users: [admin]\n"
 	s, d := newMocks(t)
 	s.EXPECT().GetParameters(gomock.Any(), paramNames(paramName("dev"), paramName("prod")), gomock.Any()).Return(&ssm.GetParametersOutput{}, nil)
 	var p puts
@@ -256,10 +257,12 @@ func TestExistingInvalidPolicyWarnsAndIsNotWritten(t *testing.T) {
 		warning []string // empty: no warning
 	}{
 		{"valid", existingParam(paramName("dev"), validPolicy("dev"), 3), nil},
-		{"not YAML", existingParam(paramName("dev"), "rules: [unclosed", 3), []string{"not a valid Sentinel policy", "YAML"}},
-		{"wrong version", existingParam(paramName("dev"), "version: \"2\"\nrules:\n  - name: a\n    effect: allow\n", 3), []string{"not a valid Sentinel policy", "version"}},
-		{"no rules", existingParam(paramName("dev"), "version: \"1\"\nrules: []\n", 3), []string{"not a valid Sentinel policy", "rules"}},
-		{"unknown effect", existingParam(paramName("dev"), "version: \"1\"\nrules:\n  - name: a\n    effect: permit\n", 3), []string{"not a valid Sentinel policy", "permit"}},
+		{"not YAML", existingParam(paramName("dev"), "rules: [unclosed", 3), []string{"Sentinel cannot load the current value", "YAML", "unchanged"}},
+		{"wrong version", existingParam(paramName("dev"), "version: \"2\"\nrules:\n  - name: a\n    effect: allow\n", 3), []string{"Sentinel's validator refuses the current value", "version", "unchanged"}},
+		{"no rules", existingParam(paramName("dev"), "version: \"1\"\nrules: []\n", 3), []string{"Sentinel's validator refuses the current value", "rules", "unchanged"}},
+		{"unknown effect", existingParam(paramName("dev"), "version: \"1\"\nrules:\n  - name: a\n    effect: permit\n", 3), []string{"Sentinel's validator refuses the current value", "permit", "unchanged"}},
+		{"misspelt key", existingParam(paramName("dev"), "version: \"1\"\nrules:\n  - name: a\n    effect: allow\n    conditions: {users: [a], profile: [dev]}\n", 3), []string{"only this library's stricter checks refuse the current value", "rules[0].conditions.profile: unknown key; did you mean profiles?", "unchanged"}},
+		{"written by an earlier version", existingParam(paramName("dev"), "# Sentinel policy for profile: dev\n# Generated: 2025-01-02T03:04:05Z\nversion: \"1\"\nrules:\n  - name: default-deny\n    effect: deny\n    conditions:\n      profiles:\n        - dev\n    reason: Default deny - customize this policy\n", 3), nil},
 		{"SecureString", func() ssmtypes.Parameter {
 			p := existingParam(paramName("dev"), "ciphertext", 3)
 			p.Type = ssmtypes.ParameterTypeSecureString
@@ -363,5 +366,32 @@ func TestUnreadableParametersAreCreatedWithoutOverwrite(t *testing.T) {
 	}
 	if got := paramResult(t, rep, "prod"); got.Action != bootstrap.ActionNone || got.Status != bootstrap.StatusOK || got.Error != "" {
 		t.Errorf("prod = %+v, want none, ok, no error", got)
+	}
+}
+
+// A rule whose session_table names another table than the selected sessions
+// table gets a warning on its parameter: for a policy Run writes (plan and
+// apply) and for an existing one.
+func TestSessionTableWarningOnParameters(t *testing.T) {
+	doc := "version: \"1\"\nrules:\n  - {name: servers, effect: require_server_session, session_table: team-sessions, conditions: {profiles: [dev]}}\n"
+	for _, plan := range []bool{true, false} {
+		s, d := newMocks(t)
+		expectCorrectTable(d, bootstrap.PurposeSessions, true, nil)
+		s.EXPECT().GetParameters(gomock.Any(), paramNames(paramName("dev"), paramName("prod")), gomock.Any()).
+			Return(&ssm.GetParametersOutput{Parameters: []ssmtypes.Parameter{existingParam(paramName("prod"), strings.ReplaceAll(doc, "[dev]", "[prod]"), 4)}}, nil)
+		o := opts(clients(s, d), bootstrap.WithSessions(), bootstrap.WithProfiles("dev", "prod"), bootstrap.WithPolicy("dev", doc))
+		if plan {
+			o = append(o, bootstrap.WithPlanOnly())
+		} else {
+			s.EXPECT().PutParameter(gomock.Any(), paramNamed(paramName("dev")), gomock.Any()).Return(&ssm.PutParameterOutput{Version: 1}, nil)
+		}
+		rep := mustRun(t, o...)
+		for _, p := range rep.Parameters {
+			if len(p.Warnings) != 1 {
+				t.Errorf("plan=%v %s: warnings %q; want the session_table one", plan, p.Name, p.Warnings)
+				continue
+			}
+			checkContains(t, p.Name+" warning", p.Warnings[0], `"team-sessions"`, `"sentinel-sessions"`, "WithSessionTable")
+		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -214,13 +213,8 @@ func tagText(s string) bool {
 
 func checkDescription(s *settings, _ aws.Config, _ *config) *ConfigError {
 	d := s.description
-	if len([]rune(d)) > maxDescription {
-		return bad("WithDescription", shorten(d), "a description has at most %d characters", maxDescription)
-	}
-	// U+2028 and U+2029 end a line in YAML too, so they would end the starter
-	// policy's comment line; invalid UTF-8 would make it unreadable.
-	if !utf8.ValidString(d) || strings.ContainsFunc(d, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) {
-		return bad("WithDescription", shorten(d), "a description is one line of UTF-8 text without control characters or line separators")
+	if err := checkDescriptionText(d); err != nil {
+		return bad("WithDescription", shorten(d), "%v", err)
 	}
 	if d != "" && len(s.profiles) == 0 {
 		return bad("WithDescription", shorten(d), "describes policy parameters, but no profile is selected; add WithProfiles or drop the option")
@@ -233,27 +227,53 @@ func checkPolicies(s *settings, _ aws.Config, c *config) *ConfigError {
 		if !slices.Contains(s.profiles, p) {
 			return bad("WithPolicy", p, "the profile is not selected; add it to WithProfiles")
 		}
-		if err := validatePolicy([]byte(s.policies[p])); err != nil {
-			return bad("WithPolicy", p, "%v", err)
+		if prob := checkPolicy([]byte(s.policies[p])); prob != nil {
+			return bad("WithPolicy", p, "%v", prob)
 		}
 	}
 	for i := range c.params {
 		c.params[i].policy = s.policies[c.params[i].profile]
 	}
-	// The starter policy must fit too (a long description could push it
-	// over). It names the profile twice, once as written and once as a YAML
-	// scalar, so the profile for which both are longest has the longest one.
+	// The starter policy goes through the same checks. A profile appears in
+	// it twice, in a comment and as a YAML scalar; profiles of one rendering
+	// (a plain word, a name YAML reads as a string, a quoted name) give the
+	// same policy but for that name, so the longest policy and the first of
+	// each rendering stand for all, at a cost that does not grow with the
+	// number of profiles.
 	longest, size := "", -1
+	firsts := map[string]string{}
 	for _, p := range s.profiles {
-		if _, ok := s.policies[p]; !ok {
-			if n := len(p) + len(yamlString(p)); n > size {
-				longest, size = p, n
-			}
+		if _, ok := s.policies[p]; ok {
+			continue
+		}
+		y := yamlString(p)
+		if n := len(p) + len(y); n > size {
+			longest, size = p, n
+		}
+		class := "plain"
+		switch {
+		case y != p:
+			class = "quoted"
+		case !plainWord.MatchString(p):
+			class = "parsed"
+		}
+		if _, ok := firsts[class]; !ok {
+			firsts[class] = p
 		}
 	}
-	if size >= 0 {
-		if n := len(starterPolicy(longest, s.description)); n > maxPolicyBytes {
-			return bad("WithDescription", shorten(s.description), "the starter policy would be %d bytes, over the %d-byte limit; shorten the description", n, maxPolicyBytes)
+	firsts["longest"] = longest
+	if size < 0 {
+		return nil
+	}
+	if n := len(starterPolicy(longest, s.description)); n > maxPolicyBytes {
+		return bad("WithDescription", shorten(s.description), "the starter policy would be %d bytes, over the %d-byte limit; shorten the description", n, maxPolicyBytes)
+	}
+	for _, p := range slices.Compact(slices.Sorted(maps.Values(firsts))) {
+		if prob := checkPolicy([]byte(starterPolicy(p, s.description))); prob != nil {
+			if s.description == "" {
+				return bad("WithProfiles", p, "the starter policy for this profile would not be a valid Sentinel policy (%v)", prob)
+			}
+			return bad("WithDescription", shorten(s.description), "the starter policy for profile %q would not be a valid Sentinel policy (%v); change the description", p, prob)
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -20,110 +19,9 @@ import (
 // validator that lets something through is caught, not just one that panics.
 // Seeds are in f.Add calls below and in testdata/fuzz/<target>/.
 //
-//	go test -run='^$' -fuzz=FuzzValidatePolicy -fuzztime=20s .
 //	go test -run='^$' -fuzz=FuzzOptions -fuzztime=20s .
-
-func FuzzValidatePolicy(f *testing.F) {
-	for _, seed := range []string{
-		"version: \"1\"\nrules:\n  - name: a\n    effect: allow\n",
-		"version: \"1\"\nrules:\n  - name: a\n    effect: deny\n  - name: b\n    effect: require_server_session\n",
-		"{version: '1', rules: [{name: x, effect: require_approval}]}",
-		"version: 1\nrules:\n  - name: 7\n    effect: require_server\n",
-		"version: \"2\"\nrules:\n  - name: a\n    effect: allow\n",
-		"version: \"1\"\nrules: []\n",
-		"version: \"1\"\nrules:\n  - effect: deny\n",
-		"version: \"1\"\nrules:\n  - name: a\n    effect: permit\n",
-		"version: \"1\"\nrules:\n  - name: \"a\\nb\"\n    effect: nope\n",
-		"version: [\n",
-		"a: &a [*a]\n",
-		"x: &x {version: \"1\"}\n<<: *x\nrules: [{name: a, effect: deny}]\n",
-		"---\nversion: \"1\"\nrules: [{name: a, effect: deny}]\n---\nversion: \"2\"\n",
-		"? [complex]\n: key\nversion: \"1\"\nrules: [{name: a, effect: deny}]\n",
-		"",
-		"\xff\xfe",
-		strings.Repeat("#", maxPolicyBytes+1),
-	} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, doc []byte) {
-		err := validatePolicy(doc)
-		if err != nil {
-			if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\r\n") {
-				t.Fatalf("rejection message is empty or not one line: %q", msg)
-			}
-			return
-		}
-		fzCheckPolicy(t, doc)
-	})
-}
-
-// fzCheckPolicy checks an accepted policy with a plain YAML decode.
-func fzCheckPolicy(t *testing.T, doc []byte) {
-	t.Helper()
-	if len(doc) > maxPolicyBytes {
-		t.Fatalf("accepted %d bytes", len(doc))
-	}
-	if !utf8.Valid(doc) {
-		t.Fatalf("accepted invalid UTF-8 %q", doc)
-	}
-	var v any
-	if err := yaml.Unmarshal(doc, &v); err != nil {
-		if strings.Contains(err.Error(), "excessive aliasing") {
-			// A generic decode expands every alias and refuses a document
-			// that grows too much; decoding into a struct, as validatePolicy
-			// and Sentinel do, skips the keys it does not know, aliases and
-			// all. Inconclusive, not wrong (seed: alias-bomb).
-			return
-		}
-		t.Fatalf("accepted, but a plain decode fails: %v\n%q", err, doc)
-	}
-	top := fzMap(v)
-	if top == nil {
-		t.Fatalf("accepted a policy that is not a mapping: %#v\n%q", v, doc)
-	}
-	// "1" as a string, or as the integer YAML reads from a plain 1 (whose
-	// text is "1": Sentinel's loader reads it as the string "1").
-	if ver := top["version"]; ver != "1" && ver != 1 {
-		t.Fatalf("accepted version %#v\n%q", ver, doc)
-	}
-	rules, ok := top["rules"].([]any)
-	if !ok || len(rules) == 0 {
-		t.Fatalf("accepted rules %#v\n%q", top["rules"], doc)
-	}
-	for i, r := range rules {
-		rule := fzMap(r)
-		if rule == nil {
-			t.Fatalf("accepted rule %d that is not a mapping: %#v\n%q", i+1, r, doc)
-		}
-		name := rule["name"]
-		if name == nil || strings.TrimSpace(fmt.Sprint(name)) == "" {
-			t.Fatalf("accepted rule %d without a name: %#v\n%q", i+1, rule, doc)
-		}
-		effect, _ := rule["effect"].(string)
-		switch effect {
-		case "allow", "deny", "require_approval", "require_server", "require_server_session":
-		default:
-			t.Fatalf("accepted rule %d with effect %#v\n%q", i+1, rule["effect"], doc)
-		}
-	}
-}
-
-// fzMap returns a YAML mapping with its string keys, or nil.
-func fzMap(v any) map[string]any {
-	switch m := v.(type) {
-	case map[string]any:
-		return m
-	case map[any]any:
-		out := map[string]any{}
-		for k, v := range m {
-			if s, ok := k.(string); ok {
-				out[s] = v
-			}
-		}
-		return out
-	}
-	return nil
-}
+//
+// FuzzValidatePolicy and FuzzDescription are in policy_fuzz_test.go.
 
 // fzOptionNames are the options a ConfigError may name.
 var fzOptionNames = []string{
@@ -383,7 +281,7 @@ func fzCheckDescription(t *testing.T, desc string) {
 func fzCheckStarter(t *testing.T, s *config, profile, desc string) {
 	t.Helper()
 	doc := s.policyFor(&paramSpec{profile: profile})
-	if err := validatePolicy([]byte(doc)); err != nil {
+	if err := checkPolicy([]byte(doc)); err != nil {
 		t.Fatalf("the starter policy of an accepted configuration is invalid: %v\n%s", err, doc)
 	}
 	var m map[string]any

@@ -60,6 +60,8 @@ const vtPolicy = `version: "1"
 rules:
   - name: allow-dev
     effect: allow
+    conditions:
+      profiles: [dev]
 `
 
 // invalidConfigs is the bad-input corpus of issue 4.
@@ -372,7 +374,7 @@ func TestValidEdgeCases(t *testing.T) {
 		{"root with 14 levels (15 with profile)", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicyRoot(vtLevels(14)))},
 		{"description 1024 ASCII chars", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithDescription(vtRepeat("d", 1024)))},
 		{"description unicode", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithDescription("Équipe plateforme — 本番"))},
-		{"policy of every effect", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicy("dev", "version: \"1\"\nrules:\n  - {name: a, effect: allow}\n  - {name: b, effect: deny}\n  - {name: c, effect: require_approval}\n  - {name: d, effect: require_server}\n  - {name: e, effect: require_server_session}\n"))},
+		{"policy of every effect", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicy("dev", "version: \"1\"\nrules:\n  - {name: a, effect: allow, conditions: {profiles: [dev]}}\n  - {name: b, effect: deny, conditions: {users: [x]}}\n  - {name: c, effect: require_approval, conditions: {profiles: [dev]}}\n  - {name: d, effect: require_server, conditions: {profiles: [dev]}}\n  - {name: e, effect: require_server_session, conditions: {profiles: [dev]}}\n"))},
 		{"same policy given twice", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicy("dev", vtPolicy), bootstrap.WithPolicy("dev", vtPolicy))},
 		{"wait timeout 24h", vtOpts(bootstrap.WithAll(), bootstrap.WithWaitTimeout(24*time.Hour))},
 		{"wait timeout 1ns", vtOpts(bootstrap.WithAll(), bootstrap.WithWaitTimeout(1))},

@@ -195,7 +195,7 @@ func TestIntegrationExistingParameterIsNeverChanged(t *testing.T) {
 	custom := "# ours, hand-written\nversion: \"1\"\nrules:\n  - name: allow-dev\n    effect: allow\n    conditions: {profiles: [dev]}\n"
 	e.putParameter(e.root()+"/dev", custom)
 	for i := range 3 {
-		rep := e.mustRun(bootstrap.WithProfiles("dev", "prod"), bootstrap.WithPolicy("dev", "version: \"1\"\nrules:\n  - name: x\n    effect: deny\n"))
+		rep := e.mustRun(bootstrap.WithProfiles("dev", "prod"), bootstrap.WithPolicy("dev", "version: \"1\"\nrules:\n  - name: x\n    effect: deny\n    conditions: {profiles: [dev]}\n"))
 		if p := rep.Parameters[0]; p.Action != bootstrap.ActionNone || p.Version != 1 {
 			t.Errorf("run %d: dev is %s version %d, want none version 1", i, p.Action, p.Version)
 		}

@@ -134,8 +134,8 @@ func TestEndStateMatchesLibrary(t *testing.T) {
 		}
 	}
 
-	// The starter policies are the library's, apart from the original's
-	// time stamp line (the library's policy is deterministic).
+	// The starter policies are the library's, apart from the baseline's time
+	// stamp line (the library writes none: its policies are deterministic).
 	libSuffix := suffix + "-lib"
 	if _, err := bootstrap.Run(ctx, cfg, bootstrap.WithNameSuffix(libSuffix), bootstrap.WithProfiles(profiles...)); err != nil {
 		t.Fatalf("bootstrap.Run: %v", err)
