@@ -85,7 +85,10 @@ type TableResult struct {
 	GSIs         []string `json:"gsis"`                   // the indexes Sentinel needs
 	TTLAttribute string   `json:"ttl_attribute"`
 	Changes      []string `json:"changes,omitempty"` // what apply does or did, e.g. "create table", "enable TTL on ttl"
-	Error        string   `json:"error,omitempty"`
+	// Done lists the changes carried out by this run, in order; after a
+	// failure it says what exists now. Changes lists what the plan asked for.
+	Done  []string `json:"done,omitempty"`
+	Error string   `json:"error,omitempty"`
 	// Warnings notes differences that Run leaves alone, such as a
 	// provisioned billing mode.
 	Warnings []string `json:"warnings,omitempty"`
