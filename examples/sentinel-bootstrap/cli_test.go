@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	"fmt"
 	"io"
 	"os"
 	osexec "os/exec"
@@ -24,27 +24,32 @@ import (
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, arg := range []string{"--help", "-h", "-help"} {
-		r := runBinary(t, nil, arg)
+	defs := (&cli{}).flags()
+	help := usageText(defs)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"--profile", "dev", "--help"}} {
+		r := runBinary(t, nil, args...)
 		r.wantCode(t, 0)
 		if r.stderr != "" {
-			t.Errorf("%s: stderr %q, want nothing", arg, r.stderr)
+			t.Errorf("%q: stderr %q, want nothing", args, r.stderr)
 		}
-		if r.stdout != usageText() {
-			t.Errorf("%s printed:\n%s\nwant:\n%s", arg, r.stdout, usageText())
+		if r.stdout != help {
+			t.Errorf("%q printed:\n%s\nwant:\n%s", args, r.stdout, help)
 		}
 	}
-	help := usageText()
-	newFlagSet(&cli{}).VisitAll(func(f *flag.Flag) {
-		name := "--" + f.Name
-		if len(f.Name) == 1 {
-			name = "-" + f.Name
+	for _, d := range defs {
+		name := "--" + d.name
+		if d.arg != "" {
+			name += " " + d.arg
 		}
-		if !regexp.MustCompile(`(?m)^  (-y, )?` + regexp.QuoteMeta(name) + `\b`).MatchString(help) {
+		if d.short != 0 {
+			name = fmt.Sprintf("-%c, %s", d.short, name)
+		}
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(name) + `( |$)`).MatchString(help) {
 			t.Errorf("the help text does not describe %s", name)
 		}
-	})
-	wantContains(t, help, "-h, --help", "--endpoint-url http://127.0.0.1:5000", "What to provision:", "Tables:", "How:", "Output:", "Examples:")
+	}
+	wantContains(t, help, "-h, --help", "--endpoint-url http://127.0.0.1:5000", "What to provision:", "Tables:", "How:", "Output:",
+		"Commands:", "completion bash|zsh|fish", "Examples:", "130 interrupted", "143 terminated", "2 changes pending")
 	for i, line := range strings.Split(help, "\n") {
 		if n := len([]rune(line)); n > 80 {
 			t.Errorf("help line %d is %d columns wide: %q", i+1, n, line)
@@ -54,10 +59,12 @@ func TestHelp(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	t.Parallel()
-	r := runBinary(t, nil, "--version")
-	r.wantCode(t, 0)
-	if !regexp.MustCompile(`^sentinel-bootstrap \S+\n$`).MatchString(r.stdout) || r.stderr != "" {
-		t.Errorf("--version printed %q on stdout and %q on stderr", r.stdout, r.stderr)
+	for _, arg := range []string{"--version", "version"} {
+		r := runBinary(t, nil, arg)
+		r.wantCode(t, 0)
+		if !regexp.MustCompile(`^sentinel-bootstrap \S+\n$`).MatchString(r.stdout) || r.stderr != "" {
+			t.Errorf("%s printed %q on stdout and %q on stderr", arg, r.stdout, r.stderr)
+		}
 	}
 
 	// A release build sets the version at link time.
@@ -65,9 +72,9 @@ func TestVersion(t *testing.T) {
 	if err := goBuild(bin, "-ldflags", "-X main.version=v9.8.7"); err != nil {
 		t.Fatal(err)
 	}
-	out, err := osexec.Command(bin, "-version").Output()
+	out, err := osexec.Command(bin, "version").Output()
 	if err != nil || string(out) != "sentinel-bootstrap v9.8.7\n" {
-		t.Errorf("-version of a release build: %q, %v; want %q", out, err, "sentinel-bootstrap v9.8.7\n")
+		t.Errorf("version of a release build: %q, %v; want %q", out, err, "sentinel-bootstrap v9.8.7\n")
 	}
 }
 
@@ -89,6 +96,8 @@ func TestUsageErrors(t *testing.T) {
 		line string   // the exact error line, when given
 	}{
 		{"unknown flag", []string{"--bogus"}, []string{"--bogus", "--help"}, ""},
+		{"misspelt flag", []string{"--profile", "dev", "--jsn"}, nil, "sentinel-bootstrap: unknown flag --jsn: did you mean --json?"},
+		{"single-letter flag with a flag name", []string{"--profile", "dev", "-o", "json"}, nil, "sentinel-bootstrap: unknown flag -o: did you mean --json?"},
 		{"flag without value", []string{"--profile"}, []string{"--profile"}, ""},
 		{"positional argument", []string{"--profile", "dev", "extra"}, []string{`"extra"`}, ""},
 		{"bad duration", []string{"--profile", "dev", "--timeout", "soon"}, []string{"--timeout", "90s"}, ""},
@@ -100,6 +109,7 @@ func TestUsageErrors(t *testing.T) {
 		{"json without plan or yes", []string{"--profile", "dev", "--json"}, []string{"--plan", "--yes"}, ""},
 		{"bad endpoint", []string{"--profile", "dev", "--endpoint-url", "localhost"}, []string{"--endpoint-url"}, ""},
 		{"missing aws profile", []string{"--profile", "dev", "--aws-profile", "nosuchprofile"}, []string{"--aws-profile", "nosuchprofile"}, ""},
+		{"detailed exit code without plan", []string{"--profile", "dev", "--detailed-exitcode"}, []string{"--detailed-exitcode", "--plan"}, ""},
 		// The library's validation, shown with flag names.
 		{"invalid profile name", []string{"--profile", "bad name"}, nil,
 			`sentinel-bootstrap: invalid --profile "bad name": a profile name may contain only A-Z, a-z, 0-9, '_', '.' and '-'`},
@@ -160,7 +170,7 @@ func TestPromptYesAppliesThenRerunIsUnchanged(t *testing.T) {
 		t.Errorf("stderr: %q", r.stderr)
 	}
 	wantContains(t, r.stdout,
-		"Plan for region us-east-1, policy root "+e.root+":\n",
+		"Plan for region us-east-1, credentials from AWS_ACCESS_KEY_ID, endpoint "+e.endpoint+":\n\n",
 		"  + parameter  "+e.root+"/dev\n",
 		"  + parameter  "+e.root+"/prod\n",
 		"  + table      "+requests+" (approvals)\n      create table\n      enable TTL on ttl\n      enable point-in-time recovery\n",
@@ -173,8 +183,8 @@ func TestPromptYesAppliesThenRerunIsUnchanged(t *testing.T) {
 	)
 	// Not a terminal: one line when the wait starts, one when it ends; one
 	// count for the parameters.
-	if n := strings.Count(r.stdout, "waiting for "+requests+": table ACTIVE\n"); n != 1 {
-		t.Errorf("%d wait lines for %s, want 1", n, requests)
+	if n := strings.Count(r.stdout, "  "+requests+": "); n < 2 {
+		t.Errorf("%d progress lines for %s, want a start and an end", n, requests)
 	}
 	if n := strings.Count(r.stdout, "  "+requests+": ready after "); n != 1 {
 		t.Errorf("%d ready lines for %s, want 1", n, requests)
@@ -344,7 +354,7 @@ func TestJSON(t *testing.T) {
 	r.wantCode(t, 0)
 	check(decodeReport(t, r.stdout), bootstrap.ModeApply, bootstrap.ActionCreate, bootstrap.StatusOK)
 	wantNotContains(t, r.stderr, "Plan:", "Do you want")
-	wantContains(t, r.stderr, "waiting for "+breakglass)
+	wantContains(t, r.stderr, "  "+breakglass+": ready after ")
 
 	r = runBinary(t, nil, append(args, "--plan")...)
 	r.wantCode(t, 0)
@@ -404,13 +414,23 @@ func TestResourceFailure(t *testing.T) {
 	wantContains(t, r.oneErrorLine(t), `"error" fields`)
 }
 
-// TestAWSUnreachable: AWS (here: nothing at all) refusing is exit status 1.
+// TestAWSUnreachable: an endpoint that refuses connections is said once,
+// naming it, instead of once per resource; nothing is printed on stdout,
+// and the exit status is 1, with --json too.
 func TestAWSUnreachable(t *testing.T) {
 	t.Parallel()
-	r := runBinary(t, nil, "--endpoint-url", "http://127.0.0.1:9", "--profile", "dev", "--yes")
-	r.wantCode(t, 1)
-	wantContains(t, r.stdout, "  ! parameter  /sentinel/policies/dev\n      error: reading the parameter:")
-	r.oneErrorLine(t)
+	dead := deadEndpoint(t)
+	for _, extra := range [][]string{{"--yes"}, {"--plan", "--json"}} {
+		r := runBinary(t, nil, append([]string{"--endpoint-url", dead, "--profile", "dev", "--all"}, extra...)...)
+		r.wantCode(t, 1)
+		line := r.oneErrorLine(t)
+		if want := "sentinel-bootstrap: cannot connect to " + dead + " (connection refused): check --endpoint-url, and that the endpoint is running; nothing was changed"; line != want {
+			t.Errorf("error line\n%s\nwant\n%s", line, want)
+		}
+		if extra[0] == "--yes" && r.stdout != "" {
+			t.Errorf("stdout %q, want nothing", r.stdout)
+		}
+	}
 }
 
 func TestPolicyFileIsStoredVerbatim(t *testing.T) {
