@@ -108,7 +108,7 @@ func TestExitCode(t *testing.T) {
 	sigint := signalError{syscall.SIGINT}
 	sigterm := signalError{syscall.SIGTERM}
 	for _, tc := range []struct {
-		err            error
+		err             error
 		plain, detailed int
 	}{
 		{nil, 0, 0},

@@ -225,8 +225,8 @@ func TestFitLine(t *testing.T) {
 
 func TestShorten(t *testing.T) {
 	for _, tc := range []struct {
-		in      string
-		n       int
+		in       string
+		n        int
 		end, mid string
 	}{
 		{"abcdef", 10, "abcdef", "abcdef"},

@@ -50,7 +50,7 @@ func missing(changes, done []string) []string {
 // as created (or updated) and as failed, and as partial.
 type tally struct {
 	created, updated, unchanged, unknown, deleted, failed int
-	partialCreated, partialUpdated                       int
+	partialCreated, partialUpdated                        int
 }
 
 func count(rep *bootstrap.Report) tally {

@@ -100,10 +100,10 @@ func TestApplyLine(t *testing.T) {
 func TestInterruptedText(t *testing.T) {
 	sigint, sigterm := signalError{syscall.SIGINT}, signalError{syscall.SIGTERM}
 	for _, tc := range []struct {
-		se              signalError
-		rep             *bootstrap.Report
-		destroy, plan   bool
-		want            string
+		se            signalError
+		rep           *bootstrap.Report
+		destroy, plan bool
+		want          string
 	}{
 		{sigint, nil, false, false, "interrupted (SIGINT) before anything was changed; run the same command again to apply"},
 		{sigterm, nil, false, true, "terminated (SIGTERM) before anything was changed; run the same command again for the plan"},
