@@ -10,6 +10,7 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,7 +110,6 @@ func TestUsageErrors(t *testing.T) {
 		{"json without plan or yes", []string{"--profile", "dev", "--json"}, []string{"--plan", "--yes"}, ""},
 		{"bad endpoint", []string{"--profile", "dev", "--endpoint-url", "localhost"}, []string{"--endpoint-url"}, ""},
 		{"missing aws profile", []string{"--profile", "dev", "--aws-profile", "nosuchprofile"}, []string{"--aws-profile", "nosuchprofile"}, ""},
-		{"detailed exit code without plan", []string{"--profile", "dev", "--detailed-exitcode"}, []string{"--detailed-exitcode", "--plan"}, ""},
 		// The library's validation, shown with flag names.
 		{"invalid profile name", []string{"--profile", "bad name"}, nil,
 			`sentinel-bootstrap: invalid --profile "bad name": a profile name may contain only A-Z, a-z, 0-9, '_', '.' and '-'`},
@@ -170,7 +170,7 @@ func TestPromptYesAppliesThenRerunIsUnchanged(t *testing.T) {
 		t.Errorf("stderr: %q", r.stderr)
 	}
 	wantContains(t, r.stdout,
-		"Plan for region us-east-1, credentials from AWS_ACCESS_KEY_ID, endpoint "+e.endpoint+":\n\n",
+		"Region:      us-east-1\nCredentials: from AWS_ACCESS_KEY_ID\nEndpoint:    "+e.endpoint+"\n\n",
 		"  + parameter  "+e.root+"/dev\n",
 		"  + parameter  "+e.root+"/prod\n",
 		"  + table      "+requests+" (approvals)\n      create table\n      enable TTL on ttl\n      enable point-in-time recovery\n",
@@ -500,4 +500,88 @@ func TestIAMPolicies(t *testing.T) {
 	r.wantCode(t, 0)
 	wantContains(t, r.stdout, "\nIAM policies:\n", "\n# "+bootstrap.IAMPolicyReader+": ", "\n# "+bootstrap.IAMPolicyBootstrap+": ",
 		`"arn:aws:ssm:us-east-1:*:parameter`+e.root+`/*"`)
+}
+
+// TestDetailedExitCode: --plan --detailed-exitcode exits 2 while changes
+// are pending and 0 once they are applied, in text and in JSON; any error,
+// a usage error included, is 1.
+func TestDetailedExitCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	args := e.args("--profile", "dev", "--with-sessions", "--session-table", e.table("sessions"))
+	plan := append(slices.Clone(args), "--plan", "--detailed-exitcode")
+
+	r := runBinary(t, nil, plan...)
+	r.wantCode(t, 2)
+	wantContains(t, r.stdout, "Plan: 2 to create, 0 to update, 0 unchanged.\n")
+	if r.stderr != "" {
+		t.Errorf("stderr %q, want nothing: pending changes are not an error", r.stderr)
+	}
+	runBinary(t, nil, append(plan, "--json")...).wantCode(t, 2)
+	// Without the flag a plan with changes is a success.
+	runBinary(t, nil, append(slices.Clone(args), "--plan")...).wantCode(t, 0)
+
+	runBinary(t, nil, append(slices.Clone(args), "--yes")...).wantCode(t, 0)
+
+	r = runBinary(t, nil, plan...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "Plan: 0 to create, 0 to update, 2 unchanged.\n")
+	runBinary(t, nil, append(plan, "--json")...).wantCode(t, 0)
+
+	// Usage errors are 1 with the flag, as in terraform; 2 without.
+	r = runBinary(t, nil, append(plan, "--profile", "bad name")...)
+	r.wantCode(t, 1)
+	wantContains(t, r.oneErrorLine(t), `invalid --profile "bad name"`)
+	runBinary(t, nil, append(plan, "--bogus")...).wantCode(t, 1)
+	runBinary(t, nil, "--bogus", "--detailed-exitcode").wantCode(t, 1)
+	r = runBinary(t, nil, append(slices.Clone(args), "--detailed-exitcode")...)
+	r.wantCode(t, 1)
+	wantContains(t, r.oneErrorLine(t), "--detailed-exitcode goes with --plan")
+	runBinary(t, nil, append(slices.Clone(args), "--plan", "--bogus")...).wantCode(t, 2)
+
+	// A plan that fails (an endpoint that is not there) is 1.
+	runBinary(t, nil, "--endpoint-url", deadEndpoint(t), "--profile", "dev", "--plan", "--detailed-exitcode").wantCode(t, 1)
+}
+
+// TestDestroy: --destroy shows what it would delete, asks once, deletes
+// exactly that, and then finds nothing to delete.
+func TestDestroy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	requests := e.table("requests")
+	args := e.args("--profile", "dev", "--profile", "prod", "--with-approvals", "--approval-table", requests)
+	runBinary(t, nil, append(slices.Clone(args), "--yes")...).wantCode(t, 0)
+
+	destroy := append(slices.Clone(args), "--destroy")
+	r := runBinary(t, nil, append(destroy, "--plan", "--detailed-exitcode")...)
+	r.wantCode(t, 2)
+	wantContains(t, r.stdout,
+		"  - parameter  "+e.root+"/dev\n",
+		"  - table      "+requests+" (approvals)\n",
+		"\nPlan: 3 to delete, 0 absent.\n")
+	if !e.tableExists(t, requests) {
+		t.Fatal("--destroy --plan deleted the table")
+	}
+
+	r = runBinary(t, strings.NewReader("n\n"), destroy...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "Do you want to delete these resources? [y/N] n\n", "Destroy cancelled.\n")
+
+	r = runBinary(t, strings.NewReader("y\n"), destroy...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "\nDeleting...\n",
+		"  - parameter  "+e.root+"/dev: deleted\n",
+		"  - table      "+requests+" (approvals): deleted\n",
+		"\nDestroy complete: 3 deleted, 0 absent, 0 failed.\n")
+	if e.tableExists(t, requests) {
+		t.Error("the table is still there")
+	}
+	if _, ok := e.parameter(t, e.root+"/prod"); ok {
+		t.Error("the parameter is still there")
+	}
+
+	r = runBinary(t, nil, destroy...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "  = table      "+requests+" (approvals) (absent)\n", "\nNothing to delete.\n")
+	runBinary(t, nil, append(destroy, "--plan", "--detailed-exitcode")...).wantCode(t, 0)
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	c, defs, err := parseArgs(args)
 	a := &app{ctx: ctx, c: c, defs: defs, stdin: stdin, stdout: stdout, stderr: stderr, obs: &observer{}}
 	if err != nil {
+		// The usage error may come before the flag was parsed.
+		c.detailedExitcode = slices.Contains(args, "--detailed-exitcode")
 		return a.exit(err)
 	}
 	switch {
@@ -74,7 +77,7 @@ func (a *app) exit(err error) int {
 	if err != nil && !errors.Is(err, errChangesPending) {
 		a.errorLine(errorText(err, a.c))
 	}
-	return exitCode(err, a.c.detailedExitcode && a.c.plan)
+	return exitCode(err, a.c.detailedExitcode)
 }
 
 // errorLine prints one line on stderr, "sentinel-bootstrap: …".

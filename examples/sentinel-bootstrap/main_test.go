@@ -211,8 +211,12 @@ func newEnv(t *testing.T) *env {
 func (e *env) table(prefix string) string { return prefix + "-" + e.id }
 
 // args are the flags every run against this env needs, followed by more.
-func (e *env) args(more ...string) []string {
-	return append([]string{"--endpoint-url", e.endpoint, "--policy-root", e.root, "--no-deletion-protection"}, more...)
+func (e *env) args(more ...string) []string { return e.argsAt(e.endpoint, more...) }
+
+// argsAt are the flags of args with another endpoint, such as a shim in
+// front of the env's moto.
+func (e *env) argsAt(endpoint string, more ...string) []string {
+	return append([]string{"--endpoint-url", endpoint, "--policy-root", e.root, "--no-deletion-protection"}, more...)
 }
 
 // parameter returns the parameter's value, or ok=false if it does not exist.

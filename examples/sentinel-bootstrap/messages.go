@@ -22,8 +22,8 @@ const (
 // "fails" with: exit status 2, and no message.
 var errChangesPending = errors.New("changes pending")
 
-// exitCode is the exit status for err; detailed is --detailed-exitcode
-// (given with --plan), under which usage errors are 1, as in terraform.
+// exitCode is the exit status for err; detailed is --detailed-exitcode,
+// under which usage errors are 1, as in terraform.
 func exitCode(err error, detailed bool) int {
 	var se signalError
 	switch {

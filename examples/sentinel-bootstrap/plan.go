@@ -111,28 +111,31 @@ func (p printer) details(it item, changes bool) {
 	}
 }
 
-// header names where the plan applies: the region, the AWS profile (or the
-// environment's credentials), and the endpoint when one is set.
-func header(what string, rep *bootstrap.Report, s *awsSetup) string {
-	parts := []string{"region " + rep.Region}
+// header names where the plan applies, one short line each: the region,
+// the AWS profile (or the environment's credentials), and the endpoint
+// when one is set.
+func header(rep *bootstrap.Report, s *awsSetup) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Region:      %s\n", rep.Region)
 	if s.credsFromEnv {
-		parts = append(parts, "credentials from AWS_ACCESS_KEY_ID")
+		b.WriteString("Credentials: from AWS_ACCESS_KEY_ID\n")
 	} else {
-		parts = append(parts, "AWS profile "+s.profile)
+		fmt.Fprintf(&b, "AWS profile: %s\n", s.profile)
 	}
 	switch len(s.endpoints) {
 	case 0:
 	case 1:
-		parts = append(parts, "endpoint "+s.endpoints[0])
+		fmt.Fprintf(&b, "Endpoint:    %s\n", s.endpoints[0])
 	default:
-		parts = append(parts, "endpoints "+strings.Join(s.endpoints, " and "))
+		fmt.Fprintf(&b, "Endpoints:   %s\n", strings.Join(s.endpoints, ", "))
 	}
-	return fmt.Sprintf("%s for %s:\n\n", what, strings.Join(parts, ", "))
+	b.WriteString("\n")
+	return b.String()
 }
 
 // printPlan prints a plan-mode Report like terraform's plan.
 func (p printer) printPlan(rep *bootstrap.Report, s *awsSetup) {
-	fmt.Fprint(p.w, header("Plan", rep, s))
+	fmt.Fprint(p.w, header(rep, s))
 	for _, it := range items(rep) {
 		tail := ""
 		if it.kind == "parameter" && it.action == bootstrap.ActionNone && it.version > 0 {
@@ -147,7 +150,7 @@ func (p printer) printPlan(rep *bootstrap.Report, s *awsSetup) {
 
 // printDestroyPlan prints what a destroy would delete.
 func (p printer) printDestroyPlan(rep *bootstrap.Report, s *awsSetup) {
-	fmt.Fprint(p.w, header("Destroy plan", rep, s))
+	fmt.Fprint(p.w, header(rep, s))
 	for _, it := range items(rep) {
 		tail := ""
 		if it.action == bootstrap.ActionNone && it.status != bootstrap.StatusFailed {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sentinel-tools/bootstrap"
+	"github.com/sentinel-tools/bootstrap/internal/awsshim"
 )
 
 // clock is a fake clock for progress tests.
@@ -263,5 +265,31 @@ func TestProgressParameterCounts(t *testing.T) {
 		if b.String() != tc.want {
 			t.Errorf("got %q, want %q", b.String(), tc.want)
 		}
+	}
+}
+
+// TestLogHeartbeats: piped, a table that stays CREATING for 22 s gets a
+// line when its wait begins, at least two heartbeats, and a final line,
+// with no escape sequence; so a CI watchdog sees life.
+func TestLogHeartbeats(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	shim := awsshim.StartT(t, awsshim.Options{Upstream: e.endpoint, CreatingFor: 22 * time.Second})
+	requests := e.table("requests")
+	r := runBinary(t, nil, e.argsAt(shim.URL, "--with-approvals", "--approval-table", requests, "--yes")...)
+	r.wantCode(t, 0)
+	heartbeat := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(requests) + `: still .+\.\.\. \[(\d+)s elapsed\]$`)
+	beats := heartbeat.FindAllStringSubmatch(r.stdout, -1)
+	if len(beats) < 2 {
+		t.Errorf("%d heartbeats during a 22 s wait, want at least 2:\n%s", len(beats), r.stdout)
+	}
+	for i, b := range beats {
+		if want := fmt.Sprint(10 * (i + 1)); b[1] != want {
+			t.Errorf("heartbeat %d says %ss elapsed, want %ss", i+1, b[1], want)
+		}
+	}
+	wantContains(t, r.stdout, "  "+requests+": ready after 2") // 22 s or a little more
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\r") {
+		t.Errorf("escape sequences or carriage returns in a log:\n%q", r.stdout)
 	}
 }
