@@ -116,14 +116,13 @@ func fishCompletion(defs []flagDef) string {
 		if d.short != 0 {
 			line += fmt.Sprintf(" -s %c", d.short)
 		}
-		if d.arg != "" {
-			line += " -r"
-			switch d.name {
-			case "aws-profile":
-				line += " -a '(" + strings.ReplaceAll(strings.ReplaceAll(awsProfiles, `"${AWS_CONFIG_FILE:-$HOME/.aws/config}"`, `(set -q AWS_CONFIG_FILE; and echo $AWS_CONFIG_FILE; or echo ~/.aws/config)`), "'", `\'`) + ")'"
-			case "policy-file":
-				line += " -F"
-			}
+		switch {
+		case d.name == "policy-file":
+			line += " -r -F" // files
+		case d.name == "aws-profile":
+			line += " -x -a '(" + strings.ReplaceAll(strings.ReplaceAll(awsProfiles, `"${AWS_CONFIG_FILE:-$HOME/.aws/config}"`, `(set -q AWS_CONFIG_FILE; and echo $AWS_CONFIG_FILE; or echo ~/.aws/config)`), "'", `\'`) + ")'"
+		case d.arg != "":
+			line += " -x" // a value, nothing to offer
 		}
 		line += " -d '" + strings.ReplaceAll(d.help, "'", `\'`) + "'"
 		b.WriteString(line + "\n")
