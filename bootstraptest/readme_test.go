@@ -15,7 +15,7 @@ func TestMyService(t *testing.T) {
 	cfg := bootstraptest.Moto(t)
 	rep := bootstraptest.Run(t, cfg, bootstrap.WithProfiles("dev"), bootstrap.WithSessions())
 	sessions := bootstraptest.TableName(rep, bootstrap.PurposeSessions) // e.g. sentinel-sessions-TestMyService-1f2e3d4c
-	policy := rep.Parameters[0].Name                                     // e.g. /sentinel/policies-TestMyService-1f2e3d4c/dev
+	policy := rep.Parameters[0].Name                                    // e.g. /sentinel/policies-TestMyService-1f2e3d4c/dev
 	// … point the code under test at cfg, sessions and policy …
 	_, _ = sessions, policy
 }
