@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -105,15 +107,24 @@ func TestTerminal60Columns(t *testing.T) {
 	}
 }
 
-// TestTerminalResize: when the terminal narrows while tables are waited
-// for, the status lines are drawn to the new width (SIGWINCH).
+// TestTerminalResize: when the terminal narrows while a table is waited
+// for, the status line is drawn to the new width (SIGWINCH). The terminal
+// is narrowed 2 s after the table's creation reached the endpoint.
 func TestTerminalResize(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	shim := awsshim.StartT(t, awsshim.Options{Upstream: e.endpoint, CreatingFor: 5 * time.Second})
+	shim := awsshim.StartT(t, awsshim.Options{Upstream: e.endpoint, CreatingFor: 6 * time.Second})
 	requests := e.table("requests-with-a-name-long-enough-to-be-shortened")
-	r := runInTerminal(t, "stty cols 100; (sleep 2; stty cols 44 </dev/tty) &", nil,
-		e.argsAt(shim.URL, "--with-approvals", "--approval-table", requests, "--yes")...)
+	narrow := filepath.Join(t.TempDir(), "narrow")
+	setup := "stty cols 100; (while [ ! -e " + shellQuote(narrow) + " ]; do sleep 0.05; done; stty cols 44 </dev/tty) &"
+	go func() {
+		for shim.Counts()["dynamodb:CreateTable"] == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(2 * time.Second)
+		_ = os.WriteFile(narrow, nil, 0o600)
+	}()
+	r := runInTerminal(t, setup, nil, e.argsAt(shim.URL, "--with-approvals", "--approval-table", requests, "--yes")...)
 	r.wantCode(t, 0)
 	var widths []int
 	for _, seg := range segments(r.stdout) {
