@@ -12,7 +12,7 @@ demo:
 
 ## test: everything CI checks (lint, generated mocks, unit and integration tests with -race, fuzzing, benchmarks once)
 test: node_modules/.bin/dynalite lint check-generate
-	CI=$${CI:-1} $(GO) test -race -count=1 -timeout 20m ./...
+	CI=$${CI:-1} BOOTSTRAP_REQUIRE_EMULATOR=1 $(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) bench-short
 

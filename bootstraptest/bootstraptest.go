@@ -1,9 +1,10 @@
-// Package bootstraptest sets up Sentinel's resources for integration tests
-// of other projects, against LocalStack, moto or any other endpoint: names
-// unique to each test, so parallel tests never collide, and a teardown that
+// Package bootstraptest sets up Sentinel's resources for the integration
+// tests of other projects: Moto starts an emulator for the test (or uses
+// the one BOOTSTRAP_TEST_ENDPOINT names), and Run provisions with names
+// unique to the test, so parallel tests never collide, and a teardown that
 // removes exactly what the test created.
 //
-//	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: ...}
+//	cfg := bootstraptest.Moto(t)
 //	rep := bootstraptest.Run(t, cfg, bootstrap.WithProfiles("dev"), bootstrap.WithAll())
 //	table := bootstraptest.TableName(rep, bootstrap.PurposeSessions)
 package bootstraptest
@@ -14,12 +15,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/sentinel-tools/bootstrap"
 )
 
@@ -28,9 +32,18 @@ var TeardownTimeout = 2 * time.Minute
 
 // Run applies opts with names unique to the test (a suffix on every table
 // name and on the policy root), without deletion protection and without
-// point-in-time recovery, and registers a t.Cleanup that destroys exactly
-// what the same options select. When anything fails, it fails the test with
-// the Report. It returns the Report, whose names the test can use.
+// point-in-time recovery, and registers a t.Cleanup that deletes what this
+// Run created, with the same options (so the same clients and region). When
+// anything fails, it fails the test with the Report. It returns the Report,
+// whose names the test can use.
+//
+// The cleanup is quiet when there is nothing to say: when Run created
+// nothing (it failed before creating anything) it makes no call at all,
+// and a teardown that deletes what was created prints nothing. It never
+// deletes what it did not create: should the options select a resource
+// that existed before this Run (names are unique, so only a resource made
+// after Run, by someone else, can be one), it deletes nothing and fails
+// the test naming what it left.
 func Run(t testing.TB, cfg aws.Config, opts ...bootstrap.Option) *bootstrap.Report {
 	t.Helper()
 	opts = append(slices.Clone(opts),
@@ -42,17 +55,79 @@ func Run(t testing.TB, cfg aws.Config, opts ...bootstrap.Option) *bootstrap.Repo
 	if errors.Is(err, bootstrap.ErrInvalidConfig) {
 		t.Fatalf("bootstraptest: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), TeardownTimeout)
-		defer cancel()
-		if drep, err := bootstrap.Destroy(ctx, cfg, opts...); err != nil {
-			t.Errorf("bootstraptest: teardown: %v\n%s", err, reportJSON(drep))
-		}
-	})
+	t.Cleanup(func() { teardown(t, cfg, opts, rep) })
 	if err != nil {
 		t.Fatalf("bootstraptest: %v\n%s", err, reportJSON(rep))
 	}
 	return rep
+}
+
+// teardown deletes what rep says Run created.
+func teardown(t testing.TB, cfg aws.Config, opts []bootstrap.Option, rep *bootstrap.Report) {
+	created := createdBy(rep)
+	if len(created) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), TeardownTimeout)
+	defer cancel()
+	opts = append(slices.Clone(opts), bootstrap.WithWaitTimeout(TeardownTimeout))
+	plan, err := bootstrap.Destroy(ctx, cfg, append(slices.Clone(opts), bootstrap.WithPlanOnly())...)
+	if err != nil {
+		t.Errorf("bootstraptest: teardown: %v; left in place: %s\n%s", err, strings.Join(slices.Sorted(maps.Keys(created)), ", "), reportJSON(plan))
+		return
+	}
+	var foreign []string
+	for _, name := range deletions(plan) {
+		if !created[name] {
+			foreign = append(foreign, name)
+		}
+	}
+	if len(foreign) > 0 {
+		t.Errorf("bootstraptest: teardown: deleted nothing: the options also select %s, which this Run did not create; "+
+			"left in place: %s", strings.Join(foreign, ", "), strings.Join(slices.Sorted(maps.Keys(created)), ", "))
+		return
+	}
+	if drep, err := bootstrap.Destroy(ctx, cfg, opts...); err != nil {
+		t.Errorf("bootstraptest: teardown: %v\n%s", err, reportJSON(drep))
+	}
+}
+
+// createdBy names ("table NAME", "parameter NAME") what a Run created: the
+// parameters it created, and the tables it created, even when a later step
+// failed (Done says the creation happened; before the library reports Done,
+// a table seen after a planned creation was made by this Run).
+func createdBy(rep *bootstrap.Report) map[string]bool {
+	out := map[string]bool{}
+	if rep == nil {
+		return out
+	}
+	for _, p := range rep.Parameters {
+		if p.Action == bootstrap.ActionCreate && p.Status == bootstrap.StatusOK {
+			out["parameter "+p.Name] = true
+		}
+	}
+	for _, tb := range rep.Tables {
+		if tb.Action == bootstrap.ActionCreate && (tb.Status == bootstrap.StatusOK || len(tb.Done) > 0 || tb.TableStatus != "") {
+			out["table "+tb.Name] = true
+		}
+	}
+	return out
+}
+
+// deletions names what a Destroy plan would delete.
+func deletions(plan *bootstrap.Report) []string {
+	var out []string
+	for _, p := range plan.Parameters {
+		if p.Action == bootstrap.ActionDelete {
+			out = append(out, "parameter "+p.Name)
+		}
+	}
+	for _, tb := range plan.Tables {
+		if tb.Action == bootstrap.ActionDelete {
+			out = append(out, "table "+tb.Name)
+		}
+	}
+	return out
 }
 
 // TableName returns the name of the table with the given purpose

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	"fmt"
 	"io"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,27 +25,32 @@ import (
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, arg := range []string{"--help", "-h", "-help"} {
-		r := runBinary(t, nil, arg)
+	defs := (&cli{}).flags()
+	help := usageText(defs)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"--profile", "dev", "--help"}} {
+		r := runBinary(t, nil, args...)
 		r.wantCode(t, 0)
 		if r.stderr != "" {
-			t.Errorf("%s: stderr %q, want nothing", arg, r.stderr)
+			t.Errorf("%q: stderr %q, want nothing", args, r.stderr)
 		}
-		if r.stdout != usageText() {
-			t.Errorf("%s printed:\n%s\nwant:\n%s", arg, r.stdout, usageText())
+		if r.stdout != help {
+			t.Errorf("%q printed:\n%s\nwant:\n%s", args, r.stdout, help)
 		}
 	}
-	help := usageText()
-	newFlagSet(&cli{}).VisitAll(func(f *flag.Flag) {
-		name := "--" + f.Name
-		if len(f.Name) == 1 {
-			name = "-" + f.Name
+	for _, d := range defs {
+		name := "--" + d.name
+		if d.arg != "" {
+			name += " " + d.arg
 		}
-		if !regexp.MustCompile(`(?m)^  (-y, )?` + regexp.QuoteMeta(name) + `\b`).MatchString(help) {
+		if d.short != 0 {
+			name = fmt.Sprintf("-%c, %s", d.short, name)
+		}
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(name) + `( |$)`).MatchString(help) {
 			t.Errorf("the help text does not describe %s", name)
 		}
-	})
-	wantContains(t, help, "-h, --help", "--endpoint-url http://127.0.0.1:5000", "What to provision:", "Tables:", "How:", "Output:", "Examples:")
+	}
+	wantContains(t, help, "-h, --help", "--endpoint-url http://127.0.0.1:5000", "What to provision:", "Tables:", "How:", "Output:",
+		"Commands:", "completion bash|zsh|fish", "Examples:", "130 interrupted", "143 terminated", "2 changes pending")
 	for i, line := range strings.Split(help, "\n") {
 		if n := len([]rune(line)); n > 80 {
 			t.Errorf("help line %d is %d columns wide: %q", i+1, n, line)
@@ -54,10 +60,12 @@ func TestHelp(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	t.Parallel()
-	r := runBinary(t, nil, "--version")
-	r.wantCode(t, 0)
-	if !regexp.MustCompile(`^sentinel-bootstrap \S+\n$`).MatchString(r.stdout) || r.stderr != "" {
-		t.Errorf("--version printed %q on stdout and %q on stderr", r.stdout, r.stderr)
+	for _, arg := range []string{"--version", "version"} {
+		r := runBinary(t, nil, arg)
+		r.wantCode(t, 0)
+		if !regexp.MustCompile(`^sentinel-bootstrap \S+\n$`).MatchString(r.stdout) || r.stderr != "" {
+			t.Errorf("%s printed %q on stdout and %q on stderr", arg, r.stdout, r.stderr)
+		}
 	}
 
 	// A release build sets the version at link time.
@@ -65,9 +73,9 @@ func TestVersion(t *testing.T) {
 	if err := goBuild(bin, "-ldflags", "-X main.version=v9.8.7"); err != nil {
 		t.Fatal(err)
 	}
-	out, err := osexec.Command(bin, "-version").Output()
+	out, err := osexec.Command(bin, "version").Output()
 	if err != nil || string(out) != "sentinel-bootstrap v9.8.7\n" {
-		t.Errorf("-version of a release build: %q, %v; want %q", out, err, "sentinel-bootstrap v9.8.7\n")
+		t.Errorf("version of a release build: %q, %v; want %q", out, err, "sentinel-bootstrap v9.8.7\n")
 	}
 }
 
@@ -89,6 +97,8 @@ func TestUsageErrors(t *testing.T) {
 		line string   // the exact error line, when given
 	}{
 		{"unknown flag", []string{"--bogus"}, []string{"--bogus", "--help"}, ""},
+		{"misspelt flag", []string{"--profile", "dev", "--jsn"}, nil, "sentinel-bootstrap: unknown flag --jsn: did you mean --json?"},
+		{"single-letter flag with a flag name", []string{"--profile", "dev", "-o", "json"}, nil, "sentinel-bootstrap: unknown flag -o: did you mean --json?"},
 		{"flag without value", []string{"--profile"}, []string{"--profile"}, ""},
 		{"positional argument", []string{"--profile", "dev", "extra"}, []string{`"extra"`}, ""},
 		{"bad duration", []string{"--profile", "dev", "--timeout", "soon"}, []string{"--timeout", "90s"}, ""},
@@ -160,7 +170,7 @@ func TestPromptYesAppliesThenRerunIsUnchanged(t *testing.T) {
 		t.Errorf("stderr: %q", r.stderr)
 	}
 	wantContains(t, r.stdout,
-		"Plan for region us-east-1, policy root "+e.root+":\n",
+		"Region:      us-east-1\nCredentials: from AWS_ACCESS_KEY_ID\nEndpoint:    "+e.endpoint+"\n\n",
 		"  + parameter  "+e.root+"/dev\n",
 		"  + parameter  "+e.root+"/prod\n",
 		"  + table      "+requests+" (approvals)\n      create table\n      enable TTL on ttl\n      enable point-in-time recovery\n",
@@ -173,8 +183,8 @@ func TestPromptYesAppliesThenRerunIsUnchanged(t *testing.T) {
 	)
 	// Not a terminal: one line when the wait starts, one when it ends; one
 	// count for the parameters.
-	if n := strings.Count(r.stdout, "waiting for "+requests+": table ACTIVE\n"); n != 1 {
-		t.Errorf("%d wait lines for %s, want 1", n, requests)
+	if n := strings.Count(r.stdout, "  "+requests+": "); n < 2 {
+		t.Errorf("%d progress lines for %s, want a start and an end", n, requests)
 	}
 	if n := strings.Count(r.stdout, "  "+requests+": ready after "); n != 1 {
 		t.Errorf("%d ready lines for %s, want 1", n, requests)
@@ -344,7 +354,7 @@ func TestJSON(t *testing.T) {
 	r.wantCode(t, 0)
 	check(decodeReport(t, r.stdout), bootstrap.ModeApply, bootstrap.ActionCreate, bootstrap.StatusOK)
 	wantNotContains(t, r.stderr, "Plan:", "Do you want")
-	wantContains(t, r.stderr, "waiting for "+breakglass)
+	wantContains(t, r.stderr, "  "+breakglass+": ready after ")
 
 	r = runBinary(t, nil, append(args, "--plan")...)
 	r.wantCode(t, 0)
@@ -404,13 +414,23 @@ func TestResourceFailure(t *testing.T) {
 	wantContains(t, r.oneErrorLine(t), `"error" fields`)
 }
 
-// TestAWSUnreachable: AWS (here: nothing at all) refusing is exit status 1.
+// TestAWSUnreachable: an endpoint that refuses connections is said once,
+// naming it, instead of once per resource; nothing is printed on stdout,
+// and the exit status is 1, with --json too.
 func TestAWSUnreachable(t *testing.T) {
 	t.Parallel()
-	r := runBinary(t, nil, "--endpoint-url", "http://127.0.0.1:9", "--profile", "dev", "--yes")
-	r.wantCode(t, 1)
-	wantContains(t, r.stdout, "  ! parameter  /sentinel/policies/dev\n      error: reading the parameter:")
-	r.oneErrorLine(t)
+	dead := deadEndpoint(t)
+	for _, extra := range [][]string{{"--yes"}, {"--plan", "--json"}} {
+		r := runBinary(t, nil, append([]string{"--endpoint-url", dead, "--profile", "dev", "--all"}, extra...)...)
+		r.wantCode(t, 1)
+		line := r.oneErrorLine(t)
+		if want := "sentinel-bootstrap: cannot connect to " + dead + " (connection refused): check --endpoint-url, and that the endpoint is running; nothing was changed"; line != want {
+			t.Errorf("error line\n%s\nwant\n%s", line, want)
+		}
+		if extra[0] == "--yes" && r.stdout != "" {
+			t.Errorf("stdout %q, want nothing", r.stdout)
+		}
+	}
 }
 
 func TestPolicyFileIsStoredVerbatim(t *testing.T) {
@@ -480,4 +500,88 @@ func TestIAMPolicies(t *testing.T) {
 	r.wantCode(t, 0)
 	wantContains(t, r.stdout, "\nIAM policies:\n", "\n# "+bootstrap.IAMPolicyReader+": ", "\n# "+bootstrap.IAMPolicyBootstrap+": ",
 		`"arn:aws:ssm:us-east-1:*:parameter`+e.root+`/*"`)
+}
+
+// TestDetailedExitCode: --plan --detailed-exitcode exits 2 while changes
+// are pending and 0 once they are applied, in text and in JSON; any error,
+// a usage error included, is 1.
+func TestDetailedExitCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	args := e.args("--profile", "dev", "--with-sessions", "--session-table", e.table("sessions"))
+	plan := append(slices.Clone(args), "--plan", "--detailed-exitcode")
+
+	r := runBinary(t, nil, plan...)
+	r.wantCode(t, 2)
+	wantContains(t, r.stdout, "Plan: 2 to create, 0 to update, 0 unchanged.\n")
+	if r.stderr != "" {
+		t.Errorf("stderr %q, want nothing: pending changes are not an error", r.stderr)
+	}
+	runBinary(t, nil, append(plan, "--json")...).wantCode(t, 2)
+	// Without the flag a plan with changes is a success.
+	runBinary(t, nil, append(slices.Clone(args), "--plan")...).wantCode(t, 0)
+
+	runBinary(t, nil, append(slices.Clone(args), "--yes")...).wantCode(t, 0)
+
+	r = runBinary(t, nil, plan...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "Plan: 0 to create, 0 to update, 2 unchanged.\n")
+	runBinary(t, nil, append(plan, "--json")...).wantCode(t, 0)
+
+	// Usage errors are 1 with the flag, as in terraform; 2 without.
+	r = runBinary(t, nil, append(plan, "--profile", "bad name")...)
+	r.wantCode(t, 1)
+	wantContains(t, r.oneErrorLine(t), `invalid --profile "bad name"`)
+	runBinary(t, nil, append(plan, "--bogus")...).wantCode(t, 1)
+	runBinary(t, nil, "--bogus", "--detailed-exitcode").wantCode(t, 1)
+	r = runBinary(t, nil, append(slices.Clone(args), "--detailed-exitcode")...)
+	r.wantCode(t, 1)
+	wantContains(t, r.oneErrorLine(t), "--detailed-exitcode goes with --plan")
+	runBinary(t, nil, append(slices.Clone(args), "--plan", "--bogus")...).wantCode(t, 2)
+
+	// A plan that fails (an endpoint that is not there) is 1.
+	runBinary(t, nil, "--endpoint-url", deadEndpoint(t), "--profile", "dev", "--plan", "--detailed-exitcode").wantCode(t, 1)
+}
+
+// TestDestroy: --destroy shows what it would delete, asks once, deletes
+// exactly that, and then finds nothing to delete.
+func TestDestroy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	requests := e.table("requests")
+	args := e.args("--profile", "dev", "--profile", "prod", "--with-approvals", "--approval-table", requests)
+	runBinary(t, nil, append(slices.Clone(args), "--yes")...).wantCode(t, 0)
+
+	destroy := append(slices.Clone(args), "--destroy")
+	r := runBinary(t, nil, append(destroy, "--plan", "--detailed-exitcode")...)
+	r.wantCode(t, 2)
+	wantContains(t, r.stdout,
+		"  - parameter  "+e.root+"/dev\n",
+		"  - table      "+requests+" (approvals)\n",
+		"\nPlan: 3 to delete, 0 absent.\n")
+	if !e.tableExists(t, requests) {
+		t.Fatal("--destroy --plan deleted the table")
+	}
+
+	r = runBinary(t, strings.NewReader("n\n"), destroy...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "Do you want to delete these resources? [y/N] n\n", "Destroy cancelled.\n")
+
+	r = runBinary(t, strings.NewReader("y\n"), destroy...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "\nDeleting...\n",
+		"  - parameter  "+e.root+"/dev: deleted\n",
+		"  - table      "+requests+" (approvals): deleted\n",
+		"\nDestroy complete: 3 deleted, 0 absent, 0 failed.\n")
+	if e.tableExists(t, requests) {
+		t.Error("the table is still there")
+	}
+	if _, ok := e.parameter(t, e.root+"/prod"); ok {
+		t.Error("the parameter is still there")
+	}
+
+	r = runBinary(t, nil, destroy...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "  = table      "+requests+" (approvals) (absent)\n", "\nNothing to delete.\n")
+	runBinary(t, nil, append(destroy, "--plan", "--detailed-exitcode")...).wantCode(t, 0)
 }

@@ -9,13 +9,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,126 +29,272 @@ var version = "dev"
 const progName = "sentinel-bootstrap"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	ctx, stop := interrupts()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run is the whole command; it returns the exit status: 0 success, 1 a
-// resource failed or AWS refused, 2 a usage or validation error.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c, err := parseArgs(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stdout, usageText())
-		return 0
-	case err != nil:
-		return exitStatus(stderr, err, c)
-	case c.showVersion:
-		fmt.Fprintf(stdout, "%s %s\n", progName, buildVersion())
-		return 0
-	case c.json && !c.plan && !c.yes:
-		return exitStatus(stderr, usagef("--json never prompts: pass --plan to see the plan, or --yes to apply"), c)
-	}
-	opts, err := c.options()
-	if err != nil {
-		return exitStatus(stderr, err, c)
-	}
-	cfg, err := c.loadConfig(context.Background())
-	if err != nil {
-		return exitStatus(stderr, err, c)
-	}
-	a := &app{c: c, cfg: cfg, opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}
-	if c.json {
-		return a.runJSON()
-	}
-	return a.runInteractive()
-}
-
-// app is one invocation, after the flags are parsed.
+// app is one invocation.
 type app struct {
+	ctx            context.Context // cancelled by SIGINT or SIGTERM
 	c              *cli
-	cfg            aws.Config
-	opts           []bootstrap.Option
+	defs           []flagDef
 	stdin          io.Reader
 	stdout, stderr io.Writer
+
+	obs      *observer
+	aws      *awsSetup
+	stderrMu sync.Mutex
 }
 
-// bootstrap runs the library with the common options plus extra; Ctrl-C
-// (or SIGTERM) cancels the run, which then reports what it finished.
-func (a *app) bootstrap(extra ...bootstrap.Option) (*bootstrap.Report, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	opts := append(append([]bootstrap.Option(nil), a.opts...), extra...)
-	return bootstrap.Run(ctx, a.cfg, opts...)
+// run is the whole command; it returns the exit status (see exitCode).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, defs, err := parseArgs(args)
+	a := &app{ctx: ctx, c: c, defs: defs, stdin: stdin, stdout: stdout, stderr: stderr, obs: &observer{}}
+	if err != nil {
+		// The usage error may come before the flag was parsed.
+		c.detailedExitcode = slices.Contains(args, "--detailed-exitcode")
+		return a.exit(err)
+	}
+	switch {
+	case c.help || c.command == commandHelp:
+		fmt.Fprint(stdout, usageText(defs))
+		return exitOK
+	case c.version || c.command == commandVersion:
+		fmt.Fprintf(stdout, "%s %s\n", progName, buildVersion())
+		return exitOK
+	case c.command == commandCompletion:
+		fmt.Fprint(stdout, completionScript(c.shell, defs))
+		return exitOK
+	}
+	return a.exit(a.main())
+}
+
+// exit prints err, if any, as one line on stderr, and returns the exit
+// status.
+func (a *app) exit(err error) int {
+	if err != nil && !errors.Is(err, errChangesPending) {
+		a.errorLine(errorText(err, a.c))
+	}
+	return exitCode(err, a.c.detailedExitcode)
+}
+
+// errorLine prints one line on stderr, "sentinel-bootstrap: …".
+func (a *app) errorLine(msg string) {
+	a.stderrMu.Lock()
+	defer a.stderrMu.Unlock()
+	fmt.Fprintf(a.stderr, "%s: %s\n", progName, msg)
+}
+
+func (a *app) main() error {
+	c := a.c
+	switch {
+	case c.json && !c.plan && !c.yes:
+		return usagef("--json never prompts: pass --plan to see the plan, or --yes to apply")
+	case c.detailedExitcode && !c.plan:
+		return usagef("--detailed-exitcode goes with --plan: it tells a plan with changes (2) from one without (0)")
+	}
+	opts, err := c.options(a.defs)
+	if err != nil {
+		return err
+	}
+	s, err := c.loadAWS(a.ctx)
+	if err != nil {
+		return a.stopped(err, nil)
+	}
+	if err := a.validate(s.cfg, opts); err != nil {
+		return err
+	}
+	if c.debug {
+		a.obs.debug = a.errorLine
+	}
+	s.cfg.APIOptions = append(s.cfg.APIOptions, a.obs.addTo)
+	if err := s.checkCredentials(a.ctx); err != nil {
+		return a.stopped(err, nil)
+	}
+	a.aws = s
+	if c.json {
+		return a.runJSON(opts)
+	}
+	return a.runInteractive(opts)
+}
+
+// validate runs the library's validation of opts, and nothing more: Run
+// and Destroy check every option before any AWS call, and with a context
+// that is already cancelled they send no request after that either. So
+// bad input is reported before credentials are looked for.
+func (a *app) validate(cfg aws.Config, opts []bootstrap.Option) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := a.call(ctx, cfg, append(opts, bootstrap.WithPlanOnly()))
+	if errors.Is(err, bootstrap.ErrInvalidConfig) {
+		return err
+	}
+	return nil
+}
+
+// call runs Run, or Destroy with --destroy.
+func (a *app) call(ctx context.Context, cfg aws.Config, opts []bootstrap.Option) (*bootstrap.Report, error) {
+	if a.c.destroy {
+		return bootstrap.Destroy(ctx, cfg, opts...)
+	}
+	return bootstrap.Run(ctx, cfg, opts...)
+}
+
+// plan runs the library in plan mode.
+func (a *app) plan(opts []bootstrap.Option) (*bootstrap.Report, error) {
+	return a.call(a.ctx, a.aws.cfg, append(opts, bootstrap.WithPlanOnly()))
+}
+
+// apply runs the library for real, showing progress on w.
+func (a *app) apply(opts []bootstrap.Option, w io.Writer) (*bootstrap.Report, error) {
+	live := isTerminal(w) && !a.c.debug
+	width := func() int { return defaultWidth }
+	if fd, ok := fdOf(w); ok && live {
+		tw := watchWidth(fd)
+		defer tw.stop()
+		width = tw.get
+	}
+	verb := "ready"
+	if a.c.destroy {
+		verb = "deleted"
+	}
+	prog := newProgress(w, live, width, verb)
+	rep, err := a.call(a.ctx, a.aws.cfg, append(opts, bootstrap.WithProgress(prog.event)))
+	prog.finish()
+	return rep, err
+}
+
+// stopped turns err into the interrupt's error when a signal came: rep is
+// what was applied before it (nil when the apply never began).
+func (a *app) stopped(err error, rep *bootstrap.Report) error {
+	if se, ok := interrupted(a.ctx); ok {
+		return interruptError{sig: se, msg: interruptedText(se, rep, a.c.destroy, a.c.plan)}
+	}
+	return err
+}
+
+// unreachable is the one error for endpoints that never answered, when
+// that is why the plan failed; nil otherwise.
+func (a *app) unreachable(err error) error {
+	line := a.obs.unreachable()
+	if err == nil || line == "" {
+		return nil
+	}
+	hint := "check your network and the endpoint settings (AWS_ENDPOINT_URL and the like)"
+	if a.c.set["endpoint-url"] {
+		hint = "check --endpoint-url, and that the endpoint is running"
+	}
+	return fmt.Errorf("%s: %s; nothing was changed", line, hint)
+}
+
+// pending reports whether a plan has something to apply (or to delete).
+func pending(rep *bootstrap.Report) bool {
+	s := rep.Summary
+	return s.Create+s.Update+s.Unknown+s.Delete > 0
 }
 
 // runJSON prints only the Report on stdout; it never prompts.
-func (a *app) runJSON() int {
-	var extra []bootstrap.Option
-	var prog *progress
+func (a *app) runJSON(opts []bootstrap.Option) error {
+	var rep *bootstrap.Report
+	var err error
 	if a.c.plan {
-		extra = append(extra, bootstrap.WithPlanOnly())
+		rep, err = a.plan(opts)
+		if _, ok := interrupted(a.ctx); ok {
+			return a.stopped(err, nil)
+		}
 	} else {
-		prog = newProgress(a.stderr)
-		extra = append(extra, bootstrap.WithProgress(prog.event))
-	}
-	rep, err := a.bootstrap(extra...)
-	if prog != nil {
-		prog.finish()
+		rep, err = a.apply(opts, a.stderr)
 	}
 	if rep != nil {
 		out, merr := json.MarshalIndent(rep, "", "  ")
 		if merr != nil {
-			return exitStatus(a.stderr, merr, a.c)
+			return merr
 		}
 		a.stdout.Write(append(out, '\n'))
 	}
-	if err != nil {
-		return exitStatus(a.stderr, err, a.c)
+	if _, ok := interrupted(a.ctx); ok {
+		return a.stopped(err, rep)
 	}
-	return 0
+	if u := a.unreachable(err); u != nil && a.c.plan {
+		return u
+	}
+	switch {
+	case err != nil:
+		return err
+	case a.c.plan && a.c.detailedExitcode && pending(rep):
+		return errChangesPending
+	}
+	return nil
 }
 
 // runInteractive plans, prints the plan, asks, applies and prints the results.
-func (a *app) runInteractive() int {
-	plan, err := a.bootstrap(bootstrap.WithPlanOnly())
-	if plan == nil {
-		return exitStatus(a.stderr, err, a.c)
+func (a *app) runInteractive(opts []bootstrap.Option) error {
+	c := a.c
+	out := printer{w: a.stdout, color: wantColor(a.stdout, c.noColor)}
+	plan, err := a.plan(opts)
+	if _, ok := interrupted(a.ctx); ok || plan == nil {
+		return a.stopped(err, nil)
 	}
-	printPlan(a.stdout, plan)
-	if a.c.plan {
-		printIAM(a.stdout, plan.IAMPolicies)
-		return exitStatus(a.stderr, err, a.c)
+	if u := a.unreachable(err); u != nil {
+		return u
 	}
-	if s := plan.Summary; s.Create+s.Update+s.Unknown == 0 {
+	if c.destroy {
+		out.printDestroyPlan(plan, a.aws)
+	} else {
+		out.printPlan(plan, a.aws)
+	}
+	if c.plan {
+		out.printIAM(plan.IAMPolicies)
+		switch {
+		case err != nil:
+			return err
+		case c.detailedExitcode && pending(plan):
+			return errChangesPending
+		}
+		return nil
+	}
+	if !pending(plan) {
 		if err != nil {
-			// Only failures: there is nothing that applying could do.
-			return exitStatus(a.stderr, err, a.c)
+			return err // only failures: there is nothing that applying could do
 		}
-		fmt.Fprintln(a.stdout, "\nNo changes: everything is up to date.")
-		printIAM(a.stdout, plan.IAMPolicies)
-		return 0
+		if c.destroy {
+			fmt.Fprintln(a.stdout, "\nNothing to delete.")
+		} else {
+			fmt.Fprintln(a.stdout, "\nNo changes: everything is up to date.")
+			out.printIAM(plan.IAMPolicies)
+		}
+		return nil
 	}
-	if !a.c.yes {
-		yes, answered := ask(a.stdin, a.stdout, "\nDo you want to apply these changes? [y/N] ")
-		if !answered {
+	question, doing, cancelled := "\nDo you want to apply these changes? [y/N] ", "\nApplying...", "Apply cancelled."
+	if c.destroy {
+		question, doing, cancelled = "\nDo you want to delete these resources? [y/N] ", "\nDeleting...", "Destroy cancelled."
+	}
+	if !c.yes {
+		yes, answered := ask(a.ctx, a.stdin, a.stdout, question)
+		switch {
+		case a.ctx.Err() != nil:
+			return a.stopped(nil, nil)
+		case !answered:
 			fmt.Fprintln(a.stdout)
-			return exitStatus(a.stderr, usagef("no answer on stdin, so nothing was applied; pass --yes to apply without asking"), a.c)
-		}
-		if !yes {
-			fmt.Fprintln(a.stdout, "Apply cancelled.")
-			return 0
+			return usagef("no answer on stdin, so nothing was applied; pass --yes to apply without asking")
+		case !yes:
+			fmt.Fprintln(a.stdout, cancelled)
+			return nil
 		}
 	}
-	fmt.Fprintln(a.stdout, "\nApplying...")
-	prog := newProgress(a.stdout)
-	rep, err := a.bootstrap(bootstrap.WithProgress(prog.event))
-	prog.finish()
+	if a.ctx.Err() != nil {
+		return a.stopped(nil, nil)
+	}
+	fmt.Fprintln(a.stdout, doing)
+	rep, err := a.apply(opts, a.stdout)
 	if rep == nil { // cannot happen: the options were valid for the plan
-		return exitStatus(a.stderr, err, a.c)
+		return a.stopped(err, nil)
 	}
-	printResults(a.stdout, rep)
-	printIAM(a.stdout, rep.IAMPolicies)
-	return exitStatus(a.stderr, err, a.c)
+	out.printResults(rep)
+	out.printIAM(rep.IAMPolicies)
+	return a.stopped(err, rep)
 }
 
 // buildVersion is version, or the module version the binary was built

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,10 +74,45 @@ type result struct {
 // descriptor 0 closed.
 var closedStdin io.Reader = new(strings.Reader)
 
-// runBinary runs the built command with a clean environment: dummy
-// credentials, us-east-1, no instance metadata, and a HOME of its own so that
-// no real AWS config file is read. stdin nil means /dev/null.
+// baseEnv is the environment every run starts from: dummy credentials,
+// us-east-1, no instance metadata, no AWS config files, and a HOME of its
+// own so that no real AWS config file is read.
+func baseEnv(t *testing.T) map[string]string {
+	dir := t.TempDir()
+	return map[string]string{
+		"PATH":                        os.Getenv("PATH"),
+		"HOME":                        dir,
+		"AWS_ACCESS_KEY_ID":           "test",
+		"AWS_SECRET_ACCESS_KEY":       "test",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "no-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "no-credentials"),
+	}
+}
+
+// environ turns env into a process environment, without the variables
+// whose value is "-" (unset).
+func environ(env map[string]string) []string {
+	var out []string
+	for k, v := range env {
+		if v != "-" {
+			out = append(out, k+"="+v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// runBinary runs the built command in baseEnv. stdin nil means /dev/null.
 func runBinary(t *testing.T, stdin io.Reader, args ...string) result {
+	t.Helper()
+	return runBinaryEnv(t, stdin, nil, args...)
+}
+
+// runBinaryEnv runs the built command in baseEnv changed by env (a value
+// of "-" unsets the variable).
+func runBinaryEnv(t *testing.T, stdin io.Reader, env map[string]string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -83,14 +121,9 @@ func runBinary(t *testing.T, stdin io.Reader, args ...string) result {
 		cmd = exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", `exec "$0" "$@" <&-`, binary}, args...)...)
 		stdin = nil
 	}
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
+	e := baseEnv(t)
+	maps.Copy(e, env)
+	cmd.Env = environ(e)
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -178,8 +211,12 @@ func newEnv(t *testing.T) *env {
 func (e *env) table(prefix string) string { return prefix + "-" + e.id }
 
 // args are the flags every run against this env needs, followed by more.
-func (e *env) args(more ...string) []string {
-	return append([]string{"--endpoint-url", e.endpoint, "--policy-root", e.root, "--no-deletion-protection"}, more...)
+func (e *env) args(more ...string) []string { return e.argsAt(e.endpoint, more...) }
+
+// argsAt are the flags of args with another endpoint, such as a shim in
+// front of the env's moto.
+func (e *env) argsAt(endpoint string, more ...string) []string {
+	return append([]string{"--endpoint-url", endpoint, "--policy-root", e.root, "--no-deletion-protection"}, more...)
 }
 
 // parameter returns the parameter's value, or ok=false if it does not exist.
@@ -206,4 +243,16 @@ func (e *env) tableExists(t *testing.T, name string) bool {
 		t.Fatalf("DescribeTable %s: %v", name, err)
 	}
 	return true
+}
+
+// deadEndpoint returns the URL of a loopback port that nothing listens on.
+func deadEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
 }

@@ -3,39 +3,76 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/sentinel-tools/bootstrap"
 )
 
-// optionFlags maps the library's option names to this command's flags.
-var optionFlags = map[string]string{
-	"WithProfiles":               "profile",
-	"WithPolicyRoot":             "policy-root",
-	"WithDescription":            "description",
-	"WithPolicy":                 "policy-file",
-	"WithApprovals":              "with-approvals",
-	"WithBreakGlass":             "with-breakglass",
-	"WithSessions":               "with-sessions",
-	"WithAll":                    "all",
-	"WithIAMPolicies":            "generate-iam-policies",
-	"WithApprovalTable":          "approval-table",
-	"WithBreakGlassTable":        "breakglass-table",
-	"WithSessionTable":           "session-table",
-	"WithKMSKey":                 "kms-key",
-	"WithTags":                   "tag",
-	"WithoutDeletionProtection":  "no-deletion-protection",
-	"WithoutPointInTimeRecovery": "no-pitr",
-	"WithRegion":                 "region",
-	"WithWaitTimeout":            "timeout",
-	"WithPlanOnly":               "plan",
+// Exit statuses. An interrupt exits with 128 + the signal's number.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a resource failed, AWS refused, no credentials
+	exitUsage   = 2 // usage or validation error (1 with --detailed-exitcode)
+	exitChanges = 2 // --plan --detailed-exitcode: changes pending
+)
+
+// errChangesPending is what a --plan --detailed-exitcode with changes
+// "fails" with: exit status 2, and no message.
+var errChangesPending = errors.New("changes pending")
+
+// exitCode is the exit status for err; detailed is --detailed-exitcode,
+// under which usage errors are 1, as in terraform.
+func exitCode(err error, detailed bool) int {
+	var se signalError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &se):
+		return se.exitCode()
+	case errors.Is(err, errChangesPending):
+		return exitChanges
+	case isUsage(err) && detailed:
+		return exitFailure
+	case isUsage(err):
+		return exitUsage
+	}
+	return exitFailure
 }
+
+// isUsage reports a mistake of the caller's, found before any AWS call.
+func isUsage(err error) bool {
+	return errors.Is(err, errUsage) || errors.Is(err, bootstrap.ErrInvalidConfig)
+}
+
+// errUsage marks errors that are the caller's mistake.
+var errUsage = errors.New("usage error")
+
+// usageError is a usage mistake with a one-line message.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == errUsage }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// optionFlags maps the library's option names to this command's flags.
+var optionFlags = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, d := range (&cli{}).flags() {
+		if d.option != "" {
+			m[d.option] = d.name
+		}
+	}
+	return m
+})
 
 // flagFor names the flag behind a library option, as in "--profile".
 func flagFor(option string) (string, bool) {
-	f, ok := optionFlags[option]
+	f, ok := optionFlags()[option]
 	if !ok {
 		return option, false
 	}
@@ -50,8 +87,9 @@ var optionName = regexp.MustCompile(`\bWith(?:out)?[A-Z][A-Za-z]*(?:\(\))?`)
 // cliText rewrites a library message for the command line: option names
 // become flags.
 func cliText(s string) string {
+	flags := optionFlags()
 	s = optionName.ReplaceAllStringFunc(s, func(m string) string {
-		if f, ok := optionFlags[strings.TrimSuffix(m, "()")]; ok {
+		if f, ok := flags[strings.TrimSuffix(m, "()")]; ok {
 			return "--" + f
 		}
 		return m
@@ -66,21 +104,8 @@ var textFixes = strings.NewReplacer(
 	", WithNameSuffix included", "", // the command has no name suffix
 )
 
-// exitStatus prints err, if any, as one line on stderr and returns the exit
-// status: 0 for nil, 2 for a usage or validation error, 1 for the rest.
-func exitStatus(stderr io.Writer, err error, c *cli) int {
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintf(stderr, "%s: %s\n", progName, oneLine(errorText(err, c)))
-	if errors.Is(err, errUsage) || errors.Is(err, bootstrap.ErrInvalidConfig) {
-		return 2
-	}
-	return 1
-}
-
-// errorText says what went wrong and what to do, naming flags rather than
-// library options.
+// errorText says what went wrong and what to do, in one line, naming flags
+// rather than library options.
 func errorText(err error, c *cli) string {
 	var ce *bootstrap.ConfigError
 	var ie *bootstrap.IncompleteError
@@ -90,26 +115,26 @@ func errorText(err error, c *cli) string {
 	case errors.As(err, &ie):
 		return incompleteText(ie, c)
 	}
-	return cliText(err.Error())
+	return oneLine(cliText(err.Error()))
 }
 
 func configErrorText(e *bootstrap.ConfigError, c *cli) string {
 	flagName, known := flagFor(e.Option)
 	reason := cliText(e.Reason)
-	if e.Value == "" && known && !c.set[optionFlags[e.Option]] {
+	if e.Value == "" && known && !c.set[optionFlags()[e.Option]] {
 		// Something is missing rather than wrong, e.g. "nothing selected".
-		return reason
+		return oneLine(reason)
 	}
 	value := e.Value
 	if e.Option == "WithPolicy" {
-		for _, kv := range c.policyFiles.list {
+		for _, kv := range c.policyFiles {
 			if kv.key == e.Value {
 				value = kv.key + "=" + kv.value
 				break
 			}
 		}
 	}
-	return fmt.Sprintf("invalid %s %q: %s", flagName, value, reason)
+	return oneLine(fmt.Sprintf("invalid %s %q: %s", flagName, value, reason))
 }
 
 func incompleteText(e *bootstrap.IncompleteError, c *cli) string {
@@ -121,9 +146,6 @@ func incompleteText(e *bootstrap.IncompleteError, c *cli) string {
 	where := "the errors above"
 	if c.json {
 		where = `the "error" fields of the report`
-	}
-	if e.Cause != nil {
-		return fmt.Sprintf("interrupted (%v): %s did not finish (%s); run again to finish", e.Cause, what, listText(e.Failed))
 	}
 	return fmt.Sprintf("%s failed (%s): see %s, fix the cause and run again", what, listText(e.Failed), where)
 }

@@ -10,6 +10,27 @@ import (
 	"github.com/sentinel-tools/bootstrap"
 )
 
+// printer prints plans and results, in colour when it may.
+type printer struct {
+	w     io.Writer
+	color bool
+}
+
+// ANSI colours of the symbols.
+const (
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	red    = "\x1b[31m"
+	reset  = "\x1b[0m"
+)
+
+func (p printer) paint(color, s string) string {
+	if !p.color || color == "" {
+		return s
+	}
+	return color + s + reset
+}
+
 // item is one parameter or table of a Report, as printed.
 type item struct {
 	kind     string // "parameter" or "table"
@@ -18,8 +39,11 @@ type item struct {
 	status   string
 	version  int64
 	changes  []string
+	done     []string
 	err      string
 	warnings []string
+	created  bool // a table this run created, even if it then failed
+	changed  bool // a table this run changed, even if it then failed
 }
 
 func items(rep *bootstrap.Report) []item {
@@ -30,100 +54,146 @@ func items(rep *bootstrap.Report) []item {
 	}
 	for _, t := range rep.Tables {
 		out = append(out, item{kind: "table", name: t.Name + " (" + t.Purpose + ")", action: t.Action, status: t.Status,
-			changes: t.Changes, err: t.Error, warnings: t.Warnings})
+			changes: t.Changes, done: t.Done, err: t.Error, warnings: t.Warnings,
+			created: tableCreated(t), changed: tableChanged(t)})
 	}
 	return out
 }
 
-// symbol is the terraform-like mark of a result.
-func symbol(action, status string) string {
+// symbol is the terraform-like mark of a result, and its colour.
+func symbol(action, status string) (string, string) {
 	if status == bootstrap.StatusFailed {
-		return "!"
+		return "!", red
 	}
 	switch action {
 	case bootstrap.ActionCreate:
-		return "+"
+		return "+", green
 	case bootstrap.ActionUpdate:
-		return "~"
+		return "~", yellow
 	case bootstrap.ActionNone:
-		return "="
+		return "=", ""
 	case bootstrap.ActionDelete:
-		return "-"
+		return "-", red
 	}
-	return "?"
+	return "?", yellow
 }
 
 // line prints the head line of an item: "  + parameter  /sentinel/policies/dev".
-func (it item) line(w io.Writer, tail string) {
-	fmt.Fprintf(w, "  %s %-10s %s%s\n", symbol(it.action, it.status), it.kind, it.name, tail)
+func (p printer) line(it item, tail string) {
+	sym, color := symbol(it.action, it.status)
+	fmt.Fprintf(p.w, "  %s %-10s %s%s\n", p.paint(color, sym), it.kind, it.name, tail)
 }
 
 // details prints an item's changes, error and warnings, indented under it.
-// A failed item shows its error instead of its changes: they were not made.
-func (it item) details(w io.Writer, changes bool) {
-	if changes && it.status != bootstrap.StatusFailed {
+// A failed item shows its error instead of its changes, and what was done
+// and what is still missing when it got part of the way.
+func (p printer) details(it item, changes bool) {
+	switch {
+	case it.status == bootstrap.StatusFailed && len(it.done) > 0:
+		fmt.Fprintf(p.w, "      done: %s\n", strings.Join(it.done, ", "))
+		if m := missing(it.changes, it.done); len(m) > 0 {
+			fmt.Fprintf(p.w, "      still missing: %s\n", strings.Join(m, ", "))
+		}
+	case changes && it.status != bootstrap.StatusFailed:
 		for _, c := range it.changes {
-			fmt.Fprintf(w, "      %s\n", c)
+			fmt.Fprintf(p.w, "      %s\n", c)
 		}
 	}
 	if it.err != "" {
-		label := "error"
+		label, color := "error", red
 		if it.status != bootstrap.StatusFailed {
-			label = "note" // e.g. an unknown action: the resource could not be read
+			label, color = "note", "" // e.g. an unknown action: the resource could not be read
 		}
-		fmt.Fprintf(w, "      %s: %s\n", label, cliText(it.err))
+		fmt.Fprintf(p.w, "      %s: %s\n", p.paint(color, label), cliText(it.err))
 	}
 	for _, warn := range it.warnings {
-		fmt.Fprintf(w, "      warning: %s\n", cliText(warn))
+		fmt.Fprintf(p.w, "      %s: %s\n", p.paint(yellow, "warning"), cliText(warn))
 	}
 }
 
+// header names where the plan applies, one short line each: the region,
+// the AWS profile (or the environment's credentials), and the endpoint
+// when one is set.
+func header(rep *bootstrap.Report, s *awsSetup) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Region:      %s\n", rep.Region)
+	if s.credsFromEnv {
+		b.WriteString("Credentials: from AWS_ACCESS_KEY_ID\n")
+	} else {
+		fmt.Fprintf(&b, "AWS profile: %s\n", s.profile)
+	}
+	switch len(s.endpoints) {
+	case 0:
+	case 1:
+		fmt.Fprintf(&b, "Endpoint:    %s\n", s.endpoints[0])
+	default:
+		fmt.Fprintf(&b, "Endpoints:   %s\n", strings.Join(s.endpoints, ", "))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
 // printPlan prints a plan-mode Report like terraform's plan.
-func printPlan(w io.Writer, rep *bootstrap.Report) {
-	fmt.Fprintf(w, "Plan for region %s, policy root %s:\n\n", rep.Region, rep.PolicyRoot)
+func (p printer) printPlan(rep *bootstrap.Report, s *awsSetup) {
+	fmt.Fprint(p.w, header(rep, s))
 	for _, it := range items(rep) {
 		tail := ""
 		if it.kind == "parameter" && it.action == bootstrap.ActionNone && it.version > 0 {
 			tail = fmt.Sprintf(" (version %d)", it.version)
 		}
-		it.line(w, tail)
-		it.details(w, it.action == bootstrap.ActionCreate || it.action == bootstrap.ActionUpdate)
+		p.line(it, tail)
+		p.details(it, it.action == bootstrap.ActionCreate || it.action == bootstrap.ActionUpdate)
 	}
-	s := rep.Summary
-	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d unchanged%s.\n", s.Create, s.Update, s.None, extraCounts(s))
+	s2 := rep.Summary
+	fmt.Fprintf(p.w, "\nPlan: %d to create, %d to update, %d unchanged%s.\n", s2.Create, s2.Update, s2.None, extraCounts(s2))
+}
+
+// printDestroyPlan prints what a destroy would delete.
+func (p printer) printDestroyPlan(rep *bootstrap.Report, s *awsSetup) {
+	fmt.Fprint(p.w, header(rep, s))
+	for _, it := range items(rep) {
+		tail := ""
+		if it.action == bootstrap.ActionNone && it.status != bootstrap.StatusFailed {
+			tail = " (absent)"
+		}
+		p.line(it, tail)
+		p.details(it, false)
+	}
+	s2 := rep.Summary
+	fmt.Fprintf(p.w, "\nPlan: %d to delete, %d absent%s.\n", s2.Delete, s2.None, extraCounts(s2))
 }
 
 // printResults prints an apply-mode Report.
-func printResults(w io.Writer, rep *bootstrap.Report) {
-	fmt.Fprintln(w)
+func (p printer) printResults(rep *bootstrap.Report) {
+	fmt.Fprintln(p.w)
 	for _, it := range items(rep) {
 		word := map[string]string{
 			bootstrap.ActionCreate: "created",
 			bootstrap.ActionUpdate: "updated",
 			bootstrap.ActionNone:   "unchanged",
+			bootstrap.ActionDelete: "deleted",
 		}[it.action]
-		if word == "" {
+		switch {
+		case word == "":
 			word = "unknown"
-		}
-		if it.status == bootstrap.StatusFailed {
+		case it.status == bootstrap.StatusFailed && it.created:
+			word = "created, then failed"
+		case it.status == bootstrap.StatusFailed && it.changed:
+			word = "partly updated, then failed"
+		case it.status == bootstrap.StatusFailed:
 			word = "failed"
 		}
-		if it.kind == "parameter" && it.version > 0 && it.status != bootstrap.StatusFailed {
+		if it.kind == "parameter" && it.version > 0 && it.status != bootstrap.StatusFailed && it.action != bootstrap.ActionDelete {
 			word += fmt.Sprintf(" (version %d)", it.version)
 		}
-		it.line(w, ": "+word)
-		it.details(w, it.action == bootstrap.ActionUpdate)
+		p.line(it, ": "+word)
+		p.details(it, it.action == bootstrap.ActionUpdate)
 	}
-	s := rep.Summary
-	head := "Apply complete"
-	if s.Failed > 0 {
-		head = "Apply incomplete"
+	if rep.Mode == bootstrap.ModeDestroy {
+		fmt.Fprintf(p.w, "\n%s\n", destroyLine(rep))
+		return
 	}
-	unknown := ""
-	if s.Unknown > 0 {
-		unknown = fmt.Sprintf(", %d unknown", s.Unknown)
-	}
-	fmt.Fprintf(w, "\n%s: %d created, %d updated, %d unchanged%s, %d failed.\n", head, s.Create, s.Update, s.None, unknown, s.Failed)
+	fmt.Fprintf(p.w, "\n%s\n", applyLine(rep))
 }
 
 // extraCounts is ", 1 unknown, 2 failed" for the counts that are not zero.
@@ -139,17 +209,17 @@ func extraCounts(s bootstrap.Summary) string {
 }
 
 // printIAM prints the IAM policy documents, each under its name.
-func printIAM(w io.Writer, pols []bootstrap.IAMPolicy) {
+func (p printer) printIAM(pols []bootstrap.IAMPolicy) {
 	if len(pols) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nIAM policies:")
-	for _, p := range pols {
+	fmt.Fprintln(p.w, "\nIAM policies:")
+	for _, pol := range pols {
 		var doc bytes.Buffer
-		if err := json.Indent(&doc, p.Document, "", "  "); err != nil {
+		if err := json.Indent(&doc, pol.Document, "", "  "); err != nil {
 			doc.Reset()
-			doc.Write(p.Document)
+			doc.Write(pol.Document)
 		}
-		fmt.Fprintf(w, "\n# %s: %s\n%s\n", p.Name, p.Description, doc.String())
+		fmt.Fprintf(p.w, "\n# %s: %s\n%s\n", pol.Name, pol.Description, doc.String())
 	}
 }

@@ -3,9 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,69 +10,70 @@ import (
 	"github.com/sentinel-tools/bootstrap"
 )
 
-// progress shows, while Run applies, which tables are waiting for what.
+// heartbeat is the longest a log goes without a line about a resource that
+// is being waited for.
+const heartbeat = 10 * time.Second
+
+// tick is how often the progress looks at the clock: the live block is
+// redrawn when its text changes, and heartbeats are due within a tick.
+const tick = 250 * time.Millisecond
+
+// progress shows, while Run applies, which resources are waited for, and
+// for what.
 //
-// On a terminal it keeps one status line per waiting table, redrawn in place
-// every second ("waiting for sentinel-requests: table ACTIVE; the table is
-// still CREATING (12s)"). Otherwise (a pipe, a file, a CI log) it prints one
-// line when a table starts waiting for something new and one when the table
-// is finished, never one per poll. Parameters only add up to a final count.
+// On a terminal (live) it keeps one status line per waiting resource,
+// redrawn in place ("  sentinel-requests: creating [12s]"), each fitted to
+// the terminal's width, and prints a permanent line when one is finished.
+// In a log (a pipe, a file, CI) it prints no escape sequence: a line when
+// each wait begins ("  sentinel-requests: creating..."), a heartbeat at
+// least every 10 s while it lasts ("  sentinel-requests: still creating...
+// [10s elapsed]"), and a final line per resource. Parameters only add up to
+// a final count.
 type progress struct {
 	w     io.Writer
-	tty   bool
-	width int // terminal columns; longer status lines are cut
+	live  bool
+	width func() int // terminal columns, when live
+	// verb is the final word of a finished resource: "ready", "deleted".
+	verb string
+	now  func() time.Time
 
 	mu      sync.Mutex
-	tables  map[string]*tableWait
-	waiting []string // tables in the status block, in order
-	drawn   int      // lines of the status block on screen
-	written int      // parameters written
-	failed  int      // parameters that failed
+	waits   map[string]*waiting
+	order   []string // live: the resources in the status block, in order
+	drawn   int      // live: lines of the status block on screen
+	shown   string   // live: the block as last drawn
+	counts  map[string]int
 	stop    chan struct{}
 	stopped chan struct{}
-	now     func() time.Time
 }
 
-// tableWait is what one table is waiting for.
-type tableWait struct {
-	what    string        // e.g. "table ACTIVE"
-	detail  string        // what, and what is still pending
-	elapsed time.Duration // since work on the table began, as of at
-	at      time.Time
+// waiting is one resource being waited for.
+type waiting struct {
+	detail string    // what for, as the library says it: "creating", "adding index gsi-user"
+	began  time.Time // when work on the resource began
+	last   time.Time // log: when its last line was printed
 }
 
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, tty: isTerminal(w), width: columns(), tables: map[string]*tableWait{}, now: time.Now}
-	if p.tty {
-		p.stop, p.stopped = make(chan struct{}), make(chan struct{})
-		go p.tick()
-	}
+// newProgress starts showing progress on w: live when w is a terminal
+// (width gives its current width), as a log otherwise. Call finish once
+// Run has returned.
+func newProgress(w io.Writer, live bool, width func() int, verb string) *progress {
+	p := newProgressAt(w, live, width, verb, time.Now)
+	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+	go p.ticks()
 	return p
 }
 
-// isTerminal reports whether stdin, stdout or stderr (an *os.File) is a
-// terminal, that is a character device.
-func isTerminal(v any) bool {
-	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// newProgressAt is a progress with the clock now and no ticker: tick is
+// called by hand (tests).
+func newProgressAt(w io.Writer, live bool, width func() int, verb string, now func() time.Time) *progress {
+	return &progress{w: w, live: live, width: width, verb: verb, now: now,
+		waits: map[string]*waiting{}, counts: map[string]int{}}
 }
 
-// columns is the terminal width from $COLUMNS, or 80.
-func columns() int {
-	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 10 {
-		return n
-	}
-	return 80
-}
-
-// tick redraws the status block every second so that the elapsed times move.
-func (p *progress) tick() {
+func (p *progress) ticks() {
 	defer close(p.stopped)
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {
@@ -83,10 +81,24 @@ func (p *progress) tick() {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			if len(p.waiting) > 0 {
-				p.redraw()
-			}
+			p.tick()
 			p.mu.Unlock()
+		}
+	}
+}
+
+// tick redraws the live block or prints the heartbeats that are due.
+func (p *progress) tick() {
+	if p.live {
+		p.redraw()
+		return
+	}
+	now := p.now()
+	for _, name := range p.order {
+		w := p.waits[name]
+		if now.Sub(w.last) >= heartbeat-tick {
+			fmt.Fprintf(p.w, "  %s: still %s... [%s elapsed]\n", name, w.detail, durationText(now.Sub(w.began)))
+			w.last = now
 		}
 	}
 }
@@ -99,9 +111,11 @@ func (p *progress) event(e bootstrap.Event) {
 		if e.Phase == bootstrap.PhaseDone {
 			switch {
 			case e.Status == bootstrap.StatusFailed:
-				p.failed++
+				p.counts["failed"]++
 			case e.Action == bootstrap.ActionCreate: // not one someone else created meanwhile
-				p.written++
+				p.counts["written"]++
+			case e.Action == bootstrap.ActionDelete:
+				p.counts["deleted"]++
 			}
 		}
 		return
@@ -115,73 +129,78 @@ func (p *progress) event(e bootstrap.Event) {
 }
 
 func (p *progress) wait(e bootstrap.Event) {
-	what, _, _ := strings.Cut(e.Detail, "; ")
-	tw := p.tables[e.Resource]
-	if tw == nil {
-		tw = &tableWait{}
-		p.tables[e.Resource] = tw
+	now := p.now()
+	w := p.waits[e.Resource]
+	if w == nil {
+		w = &waiting{}
+		p.waits[e.Resource] = w
+		p.order = append(p.order, e.Resource)
 	}
-	isNew := tw.what != what
-	tw.what, tw.detail, tw.elapsed, tw.at = what, e.Detail, e.Elapsed, p.now()
-	if !p.tty {
-		if isNew {
-			fmt.Fprintf(p.w, "  waiting for %s: %s\n", e.Resource, what)
-		}
+	w.began = now.Add(-e.Elapsed)
+	if w.detail == e.Detail {
+		return // a poll of the same wait
+	}
+	w.detail = e.Detail
+	if p.live {
+		p.redraw()
 		return
 	}
-	if !slices.Contains(p.waiting, e.Resource) {
-		p.waiting = append(p.waiting, e.Resource)
-	}
-	p.redraw()
+	fmt.Fprintf(p.w, "  %s: %s...\n", e.Resource, e.Detail)
+	w.last = now
 }
 
 func (p *progress) done(e bootstrap.Event) {
-	if p.tables[e.Resource] == nil {
+	if p.waits[e.Resource] == nil {
 		return // it never waited: the results say the rest
 	}
-	delete(p.tables, e.Resource)
-	word := "ready"
+	delete(p.waits, e.Resource)
+	p.order = remove(p.order, e.Resource)
+	word := p.verb
 	if e.Status == bootstrap.StatusFailed {
 		word = "failed"
 	}
-	msg := fmt.Sprintf("  %s: %s after %s", e.Resource, word, durationText(e.Elapsed))
-	if !p.tty {
-		fmt.Fprintln(p.w, msg)
+	tail := fmt.Sprintf(": %s after %s", word, durationText(e.Elapsed))
+	if !p.live {
+		fmt.Fprintf(p.w, "  %s%s\n", e.Resource, tail)
 		return
 	}
-	p.waiting = slices.DeleteFunc(p.waiting, func(n string) bool { return n == e.Resource })
-	p.redraw(msg)
+	p.redraw("  " + shortenMiddle(e.Resource, p.width()-1-2-len(tail)) + tail)
 }
 
-// redraw erases the status block, prints the permanent lines, and draws the
-// block again, leaving the cursor at the end of its last line.
+// redraw erases the live block, prints the permanent lines, and draws the
+// block again, leaving the cursor at the end of its last line. Every line
+// is narrower than the terminal, so none wraps and the erase is exact.
 func (p *progress) redraw(permanent ...string) {
+	width := max(p.width(), minWidth)
+	now := p.now()
+	lines := make([]string, 0, len(p.order))
+	for _, name := range p.order {
+		w := p.waits[name]
+		lines = append(lines, fitLine(name, w.detail, durationText(now.Sub(w.began)), width))
+	}
+	block := strings.Join(lines, "\n")
+	if len(permanent) == 0 && block == p.shown {
+		return
+	}
 	var b strings.Builder
 	if p.drawn > 0 {
-		b.WriteString("\r\x1b[K")
-		for range p.drawn - 1 {
-			b.WriteString("\x1b[1A\x1b[K")
+		b.WriteString("\r")
+		if p.drawn > 1 {
+			fmt.Fprintf(&b, "\x1b[%dA", p.drawn-1)
 		}
+		b.WriteString("\x1b[J")
 	}
 	for _, l := range permanent {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	now := p.now()
-	for i, name := range p.waiting {
-		tw := p.tables[name]
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		line := fmt.Sprintf("  waiting for %s: %s (%s)", name, tw.detail, durationText(tw.elapsed+now.Sub(tw.at)))
-		b.WriteString(cut(line, p.width-1))
-	}
-	p.drawn = len(p.waiting)
+	b.WriteString(block)
+	p.drawn, p.shown = len(lines), block
 	io.WriteString(p.w, b.String())
 }
 
-// finish stops the redraws, clears the status block and prints the count of
-// parameters written. Call it once, after Run returns.
+// finish stops the clock, clears the live block and prints the count of
+// parameters written (or deleted). Call it once, after Run returns.
 func (p *progress) finish() {
 	if p.stop != nil {
 		close(p.stop)
@@ -189,17 +208,35 @@ func (p *progress) finish() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.tty && p.drawn > 0 {
-		p.waiting = nil
+	if p.live && p.drawn > 0 {
+		p.order = nil
 		p.redraw()
+		p.drawn = 0
 	}
-	if p.written+p.failed > 0 {
-		msg := fmt.Sprintf("  %d parameter%s written", p.written, plural(p.written))
-		if p.failed > 0 {
-			msg += fmt.Sprintf(", %d failed", p.failed)
+	var parts []string
+	for _, k := range []string{"written", "deleted", "failed"} {
+		n := p.counts[k]
+		switch {
+		case n == 0:
+		case len(parts) == 0:
+			parts = append(parts, fmt.Sprintf("%d parameter%s %s", n, plural(n), k))
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
 		}
-		fmt.Fprintln(p.w, msg)
 	}
+	if len(parts) > 0 {
+		fmt.Fprintf(p.w, "  %s\n", strings.Join(parts, ", "))
+	}
+}
+
+func remove(list []string, s string) []string {
+	out := list[:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func plural(n int) string {
@@ -209,11 +246,55 @@ func plural(n int) string {
 	return "s"
 }
 
-// cut shortens s to at most n runes, so that a status line never wraps.
-func cut(s string, n int) string {
+// fitLine is a live status line, "  NAME: DETAIL [ELAPSED]", fitted into
+// width-1 columns (the last column would make some terminals wrap): the
+// detail is shortened first, then the name (in the middle, keeping its
+// end, where suffixes differ), each with "…"; the elapsed time always shows.
+func fitLine(name, detail, elapsed string, width int) string {
+	budget := width - 1
+	tail := " [" + elapsed + "]"
+	over := 2 + runes(name) + 2 + runes(detail) + runes(tail) - budget
+	if over > 0 {
+		keep := max(runes(detail)-over, min(runes(detail), 10))
+		over -= runes(detail) - keep
+		detail = shortenEnd(detail, keep)
+	}
+	if over > 0 {
+		keep := max(runes(name)-over, min(runes(name), 8))
+		over -= runes(name) - keep
+		name = shortenMiddle(name, keep)
+	}
+	line := "  " + name + ": " + detail + tail
+	if over > 0 {
+		line = shortenEnd(line, budget)
+	}
+	return line
+}
+
+func runes(s string) int { return len([]rune(s)) }
+
+// shortenEnd cuts s to n runes, the last one "…".
+func shortenEnd(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s
 	}
+	if n <= 1 {
+		return "…"
+	}
 	return string(r[:n-1]) + "…"
+}
+
+// shortenMiddle cuts s to n runes, replacing its middle with "…".
+func shortenMiddle(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n <= 1 {
+		return "…"
+	}
+	head := (n - 1) / 2
+	tail := n - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }

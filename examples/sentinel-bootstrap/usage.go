@@ -2,85 +2,141 @@ package main
 
 import (
 	"fmt"
-
-	"github.com/sentinel-tools/bootstrap"
+	"strings"
 )
 
-// usageText is the --help text. Keep it within 80 columns.
-func usageText() string {
-	return fmt.Sprintf(`Usage: %[1]s [flags]
+// helpWidth is the width of the help text; the flag column is helpIndent
+// wide.
+const (
+	helpWidth  = 80
+	helpIndent = 30
+)
+
+// usageText is the help text, generated from the flag table so that it
+// always lists every flag.
+func usageText(defs []flagDef) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `Usage: %[1]s [flags]
+       %[1]s help | version | completion bash|zsh|fish
 
 Provisions what Sentinel needs in AWS: one SSM policy parameter per AWS
 profile, and the DynamoDB tables for approval requests, break-glass events
 and server sessions. It shows the plan, asks once, then applies. It is safe
 to run again: existing parameters are never overwritten, and tables are
 never deleted or recreated.
+`, progName)
+	for _, section := range []string{sectionProvision, sectionTables, sectionHow, sectionOutput} {
+		fmt.Fprintf(&b, "\n%s:\n", section)
+		for _, d := range defs {
+			if d.section == section {
+				b.WriteString(flagHelp(d))
+			}
+		}
+	}
+	fmt.Fprintf(&b, `
+Commands:
+  help                        print this help
+  version                     print the version
+  completion bash|zsh|fish    print a shell completion script, e.g.
+                              source <(%[1]s completion bash)
 
-What to provision:
-  --profile NAME              a policy parameter for this AWS profile
-                              (repeatable)
-  --with-approvals            the approval requests table
-  --with-breakglass           the break-glass events table
-  --with-sessions             the server sessions table
-  --all                       all three tables
-  --policy-root PATH          SSM path of the policy parameters
-                              (default %[2]s)
-  --description TEXT          description of new policy parameters
-  --policy-file PROFILE=PATH  initial policy for PROFILE, read from PATH,
-                              instead of the deny-all starter (repeatable)
-  --generate-iam-policies     also print IAM policy documents for these
-                              resources
+Plan symbols: + create, ~ update, - delete, = unchanged, ? unknown (cannot
+be read), ! failed.
 
-Tables:
-  --approval-table NAME       approval requests table
-                              (default %[3]s)
-  --breakglass-table NAME     break-glass events table
-                              (default %[4]s)
-  --session-table NAME        server sessions table
-                              (default %[5]s)
-  --kms-key KEY               encrypt with this KMS key: key ID, key ARN,
-                              alias/NAME or alias ARN
-                              (default: the AWS managed key)
-  --tag KEY=VALUE             tag new parameters and tables (repeatable)
-  --no-deletion-protection    create tables without deletion protection
-  --no-pitr                   do not enable point-in-time recovery
-
-How:
-  --region REGION             AWS region (default: AWS_REGION or AWS config)
-  --aws-profile NAME          profile in the AWS config files to use
-                              (default: AWS_PROFILE or "default")
-  --endpoint-url URL          send requests to this endpoint, e.g. an emulator
-  --timeout DURATION          longest wait for a table to become ACTIVE
-                              (default %[6]s)
-  --plan                      show the plan and stop; change nothing
-  -y, --yes                   apply without asking
-
-Output:
-  --json                      print only the report, as JSON
-                              (never asks: needs --plan or --yes)
-  --version                   print the version and exit
-  -h, --help                  print this help and exit
-
-Plan symbols: + create, ~ update, = unchanged, ? unknown (cannot be read),
-! failed.
-Exit status: 0 done (or nothing to do, or declined), 1 a resource failed or
-AWS refused, 2 usage or validation error.
+Exit status: 0 done (or nothing to do, or declined); 1 a resource failed, AWS
+refused, or no credentials; 2 usage or validation error; 130 interrupted
+(SIGINT, Ctrl-C); 143 terminated (SIGTERM). With --plan --detailed-exitcode:
+0 nothing to do, 2 changes pending, 1 any error (usage errors included),
+130/143 as above.
 
 Examples:
   # Policies for two profiles and all three tables, after confirming the plan:
   %[1]s --profile dev --profile prod --all
 
-  # Only show what would change:
-  %[1]s --profile dev --with-approvals --plan
+  # In CI: is anything missing? (exit 2 when there is)
+  %[1]s --profile dev --all --plan --detailed-exitcode
 
   # Unattended, with a machine-readable report:
   %[1]s --profile dev --all --tag team=platform --yes --json \
     > report.json
 
-  # Against a local emulator (moto_server -p 5000), with dummy credentials:
+  # Against a local emulator (moto_server -p 5000), with dummy credentials,
+  # then tear it down again:
   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
     %[1]s --endpoint-url http://127.0.0.1:5000 --region us-east-1 \
     --profile dev --all --no-deletion-protection --yes
-`, progName, bootstrap.DefaultPolicyRoot, bootstrap.DefaultApprovalTable, bootstrap.DefaultBreakGlassTable,
-		bootstrap.DefaultSessionTable, durationText(bootstrap.DefaultWaitTimeout))
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+    %[1]s --endpoint-url http://127.0.0.1:5000 --region us-east-1 \
+    --profile dev --all --destroy --yes
+`, progName)
+	return b.String()
+}
+
+// flagHelp is one flag's entry: its forms in the first column, its help
+// wrapped in the second.
+func flagHelp(d flagDef) string {
+	left := "  --" + d.name
+	if d.short != 0 {
+		left = fmt.Sprintf("  -%c, --%s", d.short, d.name)
+	}
+	if d.arg != "" {
+		left += " " + d.arg
+	}
+	lines := wrap(d.help, helpWidth-helpIndent)
+	var b strings.Builder
+	pad := strings.Repeat(" ", helpIndent)
+	if len(left) > helpIndent-2 {
+		b.WriteString(left + "\n")
+	} else {
+		b.WriteString(left + pad[len(left):] + lines[0] + "\n")
+		lines = lines[1:]
+	}
+	for _, l := range lines {
+		b.WriteString(pad + l + "\n")
+	}
+	return b.String()
+}
+
+// wrap breaks text into lines of at most width columns, at spaces; a
+// parenthesised part that fits on a line of its own is not broken.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range chunks(text) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return append(lines, line)
+}
+
+// chunks splits text at spaces, keeping a "(…)" part of at most 30
+// characters together.
+func chunks(text string) []string {
+	var out []string
+	for len(text) > 0 {
+		text = strings.TrimLeft(text, " ")
+		if strings.HasPrefix(text, "(") {
+			if end := strings.IndexByte(text, ')'); end > 0 && end < 30 && (end+1 == len(text) || text[end+1] == ' ') {
+				out = append(out, text[:end+1])
+				text = text[end+1:]
+				continue
+			}
+		}
+		end := strings.IndexByte(text, ' ')
+		if end < 0 {
+			end = len(text)
+		}
+		if end > 0 {
+			out = append(out, text[:end])
+		}
+		text = text[end:]
+	}
+	return out
 }
