@@ -114,7 +114,7 @@ func TestUsageErrors(t *testing.T) {
 		{"invalid profile name", []string{"--profile", "bad name"}, nil,
 			`sentinel-bootstrap: invalid --profile "bad name": a profile name may contain only A-Z, a-z, 0-9, '_', '.' and '-'`},
 		{"nothing selected", nil, nil,
-			"sentinel-bootstrap: nothing selected: pass --profile and/or --with-approvals, --with-breakglass, --with-sessions or --all"},
+			"sentinel-bootstrap: nothing selected: pass --profile and/or --with-approvals, --with-breakglass, --with-sessions, --with-rate-limits or --all"},
 		{"table name without its table", []string{"--profile", "dev", "--approval-table", "x-requests"}, nil,
 			`sentinel-bootstrap: invalid --approval-table "x-requests": names a table that is not selected; add --with-approvals or --all, or drop the flag`},
 		{"reserved tag", []string{"--profile", "dev", "--tag", "aws:x=1"}, []string{`invalid --tag "aws:x"`}, ""},

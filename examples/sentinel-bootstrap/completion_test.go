@@ -48,7 +48,7 @@ func TestBashCompletion(t *testing.T) {
 		want  []string
 	}{
 		{[]string{"--js"}, []string{"--json"}},
-		{[]string{"--with-"}, []string{"--with-approvals", "--with-breakglass", "--with-sessions"}},
+		{[]string{"--with-"}, []string{"--with-approvals", "--with-breakglass", "--with-sessions", "--with-rate-limits", "--with-device-index"}},
 		{[]string{"--profile", "dev", "--detailed"}, []string{"--detailed-exitcode"}},
 		{[]string{"comp"}, []string{"completion"}},
 		{[]string{""}, []string{"help", "version", "completion"}},

@@ -16,6 +16,8 @@ type cli struct {
 	withApprovals  bool
 	withBreakGlass bool
 	withSessions   bool
+	withRateLimits bool
+	deviceIndex    bool
 	all            bool
 	iam            bool
 
@@ -23,6 +25,7 @@ type cli struct {
 	approvalTable   string
 	breakGlassTable string
 	sessionTable    string
+	rateLimitTable  string
 	kmsKey          string
 	tags            []keyValue
 	noDP            bool
@@ -87,13 +90,15 @@ func (c *cli) flags() []flagDef {
 	c.approvalTable = bootstrap.DefaultApprovalTable
 	c.breakGlassTable = bootstrap.DefaultBreakGlassTable
 	c.sessionTable = bootstrap.DefaultSessionTable
+	c.rateLimitTable = bootstrap.DefaultRateLimitTable
 	c.timeout = bootstrap.DefaultWaitTimeout
 	return []flagDef{
 		{section: sectionProvision, name: "profile", arg: "NAME", help: "a policy parameter for this AWS profile (repeatable)", value: (*stringList)(&c.profiles), option: "WithProfiles", to: func() ([]bootstrap.Option, error) { return one(bootstrap.WithProfiles(c.profiles...)) }},
 		{section: sectionProvision, name: "with-approvals", help: "the approval requests table", value: (*switchValue)(&c.withApprovals), option: "WithApprovals", to: on(bootstrap.WithApprovals)},
 		{section: sectionProvision, name: "with-breakglass", help: "the break-glass events table", value: (*switchValue)(&c.withBreakGlass), option: "WithBreakGlass", to: on(bootstrap.WithBreakGlass)},
 		{section: sectionProvision, name: "with-sessions", help: "the server sessions table", value: (*switchValue)(&c.withSessions), option: "WithSessions", to: on(bootstrap.WithSessions)},
-		{section: sectionProvision, name: "all", help: "all three tables", value: (*switchValue)(&c.all), option: "WithAll", to: on(bootstrap.WithAll)},
+		{section: sectionProvision, name: "with-rate-limits", help: "the rate-limit table of Sentinel's Lambda token vending machine", value: (*switchValue)(&c.withRateLimits), option: "WithRateLimits", to: on(bootstrap.WithRateLimits)},
+		{section: sectionProvision, name: "all", help: "the approvals, break-glass and sessions tables", value: (*switchValue)(&c.all), option: "WithAll", to: on(bootstrap.WithAll)},
 		{section: sectionProvision, name: "policy-root", arg: "PATH", help: "SSM path of the policy parameters (default " + bootstrap.DefaultPolicyRoot + ")", value: (*stringValue)(&c.policyRoot), option: "WithPolicyRoot", to: with(bootstrap.WithPolicyRoot, &c.policyRoot)},
 		{section: sectionProvision, name: "description", arg: "TEXT", help: "description of new policy parameters", value: (*stringValue)(&c.description), option: "WithDescription", to: with(bootstrap.WithDescription, &c.description)},
 		{section: sectionProvision, name: "policy-file", arg: "PROFILE=PATH", help: "initial policy for PROFILE, read from PATH, instead of the deny-all starter (repeatable)", value: policyFile, option: "WithPolicy", to: c.policyOptions},
@@ -102,6 +107,8 @@ func (c *cli) flags() []flagDef {
 		{section: sectionTables, name: "approval-table", arg: "NAME", help: "approval requests table (default " + bootstrap.DefaultApprovalTable + ")", value: (*stringValue)(&c.approvalTable), option: "WithApprovalTable", to: with(bootstrap.WithApprovalTable, &c.approvalTable)},
 		{section: sectionTables, name: "breakglass-table", arg: "NAME", help: "break-glass events table (default " + bootstrap.DefaultBreakGlassTable + ")", value: (*stringValue)(&c.breakGlassTable), option: "WithBreakGlassTable", to: with(bootstrap.WithBreakGlassTable, &c.breakGlassTable)},
 		{section: sectionTables, name: "session-table", arg: "NAME", help: "server sessions table (default " + bootstrap.DefaultSessionTable + ")", value: (*stringValue)(&c.sessionTable), option: "WithSessionTable", to: with(bootstrap.WithSessionTable, &c.sessionTable)},
+		{section: sectionTables, name: "rate-limit-table", arg: "NAME", help: "rate-limit table (default " + bootstrap.DefaultRateLimitTable + ")", value: (*stringValue)(&c.rateLimitTable), option: "WithRateLimitTable", to: with(bootstrap.WithRateLimitTable, &c.rateLimitTable)},
+		{section: sectionTables, name: "with-device-index", help: "add gsi-device-id to the sessions table; Sentinel then cannot store sessions without a device (see the README)", value: (*switchValue)(&c.deviceIndex), option: "WithDeviceIndex", to: on(bootstrap.WithDeviceIndex)},
 		{section: sectionTables, name: "kms-key", arg: "KEY", help: "encrypt with this KMS key: key ID, key ARN, alias/NAME or alias ARN (default: the AWS managed key)", value: (*stringValue)(&c.kmsKey), option: "WithKMSKey", to: with(bootstrap.WithKMSKey, &c.kmsKey)},
 		{section: sectionTables, name: "tag", arg: "KEY=VALUE", help: "tag new parameters and tables, and add the tag to existing tables (repeatable)", value: tags, option: "WithTags", to: c.tagOptions},
 		{section: sectionTables, name: "no-deletion-protection", help: "create tables without deletion protection", value: (*switchValue)(&c.noDP), option: "WithoutDeletionProtection", to: on(bootstrap.WithoutDeletionProtection)},

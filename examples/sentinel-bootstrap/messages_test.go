@@ -23,7 +23,7 @@ func TestErrorText(t *testing.T) {
 		also   string // a part of the reason that names flags
 	}{
 		{[]string{"--profile", "a b"}, `invalid --profile "a b": `, ""},
-		{nil, "nothing selected: ", "pass --profile and/or --with-approvals, --with-breakglass, --with-sessions or --all"},
+		{nil, "nothing selected: ", "pass --profile and/or --with-approvals, --with-breakglass, --with-sessions, --with-rate-limits or --all"},
 		{[]string{"--profile", "a", "--policy-root", "/aws/x"}, `invalid --policy-root "/aws/x": `, ""},
 		{[]string{"--profile", "a", "--approval-table", "s"}, `invalid --approval-table "s": `, "--with-approvals or --all, or drop the flag"},
 		{[]string{"--profile", "a", "--session-table", "s"}, `invalid --session-table "s": `, "--with-sessions or --all, or drop the flag"},
