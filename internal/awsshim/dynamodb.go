@@ -128,6 +128,11 @@ func (s *Shim) ddbAfter(c call, req *ddbRequest, body []byte) ([]byte, bool, err
 		if idx := s.tables[name].creatingIndexes(now); len(idx) > 0 {
 			key, edits = "TableDescription", append(edits, markIndexesCreating(idx))
 		}
+		if t := s.tables[name]; t != nil && t.sse != nil {
+			// moto's answer forgets the encryption it ignored; AWS's
+			// UpdateTable answer shows it, as DescribeTable does.
+			key, edits = "TableDescription", append(edits, withSSE(t.sse))
+		}
 	case "DeleteTable":
 		delete(s.tables, name)
 	}

@@ -178,6 +178,14 @@ func TestSetSSEStatus(t *testing.T) {
 		SSESpecification: &types.SSESpecification{Enabled: aws.Bool(true), SSEType: types.SSETypeKms}}); err != nil {
 		t.Fatal(err)
 	}
+	// A later UpdateTable's answer shows it too, as AWS's does.
+	out, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), DeletionProtectionEnabled: aws.Bool(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sse := out.TableDescription.SSEDescription; sse == nil || sse.SSEType != types.SSETypeKms {
+		t.Errorf("a later UpdateTable answers SSEDescription %+v; want the remembered KMS encryption", sse)
+	}
 	s.SetSSEStatus(name, "UPDATING")
 	sse := describe(t, db, name).SSEDescription
 	if sse == nil || sse.Status != types.SSEStatusUpdating || sse.SSEType != types.SSETypeKms || aws.ToString(sse.KMSMasterKeyArn) == "" {
