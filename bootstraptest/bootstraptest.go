@@ -94,8 +94,7 @@ func teardown(t testing.TB, cfg aws.Config, opts []bootstrap.Option, rep *bootst
 
 // createdBy names ("table NAME", "parameter NAME") what a Run created: the
 // parameters it created, and the tables it created, even when a later step
-// failed (Done says the creation happened; before the library reports Done,
-// a table seen after a planned creation was made by this Run).
+// failed (Done then still says "create table").
 func createdBy(rep *bootstrap.Report) map[string]bool {
 	out := map[string]bool{}
 	if rep == nil {
@@ -107,7 +106,7 @@ func createdBy(rep *bootstrap.Report) map[string]bool {
 		}
 	}
 	for _, tb := range rep.Tables {
-		if tb.Action == bootstrap.ActionCreate && (tb.Status == bootstrap.StatusOK || len(tb.Done) > 0 || tb.TableStatus != "") {
+		if tb.Action == bootstrap.ActionCreate && slices.Contains(tb.Done, "create table") {
 			out["table "+tb.Name] = true
 		}
 	}
