@@ -160,6 +160,15 @@ func Destroy(ctx context.Context, cfg aws.Config, opts ...Option) (*Report, erro
 	return start(ctx, cfg, opts, true)
 }
 
+// Validate checks the options exactly as Run, Destroy and Export do, and
+// makes no AWS call: it returns nil, or an error matching ErrInvalidConfig
+// (a *ConfigError naming the option and the value). A tool can call it to
+// report bad input before it asks for credentials.
+func Validate(cfg aws.Config, opts ...Option) error {
+	_, err := resolve(opts, cfg)
+	return err
+}
+
 func start(ctx context.Context, awsCfg aws.Config, opts []Option, destroy bool) (*Report, error) {
 	began := time.Now()
 	c, err := resolve(opts, awsCfg)

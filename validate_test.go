@@ -232,7 +232,9 @@ func TestInvalidConfigurations(t *testing.T) {
 	entries := []struct {
 		name string
 		fn   func(context.Context, aws.Config, ...bootstrap.Option) (*bootstrap.Report, error)
-	}{{"Run", bootstrap.Run}, {"Destroy", bootstrap.Destroy}}
+	}{{"Run", bootstrap.Run}, {"Destroy", bootstrap.Destroy}, {"Validate", func(_ context.Context, cfg aws.Config, opts ...bootstrap.Option) (*bootstrap.Report, error) {
+		return nil, bootstrap.Validate(cfg, opts...)
+	}}}
 	for _, c := range cases {
 		for _, e := range entries {
 			t.Run(e.name+"/"+c.name, func(t *testing.T) {

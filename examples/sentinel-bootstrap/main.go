@@ -120,18 +120,10 @@ func (a *app) main() error {
 	return a.runInteractive(opts)
 }
 
-// validate runs the library's validation of opts, and nothing more: Run
-// and Destroy check every option before any AWS call, and with a context
-// that is already cancelled they send no request after that either. So
-// bad input is reported before credentials are looked for.
+// validate runs the library's validation of opts, and nothing more (no AWS
+// call), so bad input is reported before credentials are looked for.
 func (a *app) validate(cfg aws.Config, opts []bootstrap.Option) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := a.call(ctx, cfg, append(opts, bootstrap.WithPlanOnly()))
-	if errors.Is(err, bootstrap.ErrInvalidConfig) {
-		return err
-	}
-	return nil
+	return bootstrap.Validate(cfg, opts...)
 }
 
 // call runs Run, or Destroy with --destroy.
