@@ -50,7 +50,6 @@ func (e *env) checkTTLAndPITR(name string) {
 // CreateTable succeeded still creates them completely: the not-found of a
 // table this run created is waited out, TTL and point-in-time recovery are
 // enabled.
-//
 func TestIntegrationTableInvisibleAfterCreate(t *testing.T) {
 	const window = 700 * time.Millisecond
 	e := newEnv(t, awsshim.Options{InvisibleFor: window})
@@ -75,7 +74,6 @@ func TestIntegrationTableInvisibleAfterCreate(t *testing.T) {
 // A table that is ARCHIVED or INACCESSIBLE_ENCRYPTION_CREDENTIALS will not
 // become ACTIVE by itself: plan and apply fail it at once, naming the
 // status, even with a wait bound of ten minutes; the other tables are done.
-//
 func TestIntegrationTableUnavailableStatusFailsAtOnce(t *testing.T) {
 	for _, status := range []types.TableStatus{types.TableStatusArchived, types.TableStatusInaccessibleEncryptionCredentials} {
 		t.Run(string(status), func(t *testing.T) {
@@ -133,7 +131,6 @@ func TestIntegrationTableUnavailableStatusFailsAtOnce(t *testing.T) {
 // A CreateTable that AWS carried out but whose answer was lost (the retry
 // gets ResourceInUseException) still reports the table created by this run,
 // and the table is completed: TTL and point-in-time recovery enabled.
-//
 func TestIntegrationLostCreateAnswerIsCreate(t *testing.T) {
 	e := newEnv(t, awsshim.Options{DropFirstCreateAnswer: true})
 	rep, err := e.run(bootstrap.WithAll())
