@@ -4,11 +4,13 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 //go:generate go tool mockgen -destination=mocks/ssm.go -package=mocks -mock_names=SSMAPI=MockSSMAPI github.com/sentinel-tools/bootstrap SSMAPI
 //go:generate go tool mockgen -destination=mocks/dynamodb.go -package=mocks -mock_names=DynamoDBAPI=MockDynamoDBAPI github.com/sentinel-tools/bootstrap DynamoDBAPI
+//go:generate go tool mockgen -destination=mocks/kms.go -package=mocks -mock_names=KMSAPI=MockKMSAPI github.com/sentinel-tools/bootstrap KMSAPI
 
 // SSMAPI is the subset of the SSM API that this package calls. *ssm.Client
 // satisfies it; pass another implementation with WithSSMClient.
@@ -40,7 +42,20 @@ type DynamoDBAPI interface {
 	DeleteTable(ctx context.Context, in *dynamodb.DeleteTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteTableOutput, error)
 }
 
+// KMSAPI is the subset of the KMS API that this package calls, only with
+// WithPolicySigning. *kms.Client satisfies it; pass another implementation
+// with WithKMSClient.
+type KMSAPI interface {
+	// DescribeKey reads the signing key once per Run, to check it can sign.
+	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	// Sign signs a policy value that Run writes (MessageType RAW).
+	Sign(ctx context.Context, in *kms.SignInput, optFns ...func(*kms.Options)) (*kms.SignOutput, error)
+	// Verify checks an existing signature over the current policy value.
+	Verify(ctx context.Context, in *kms.VerifyInput, optFns ...func(*kms.Options)) (*kms.VerifyOutput, error)
+}
+
 var (
 	_ SSMAPI      = (*ssm.Client)(nil)
 	_ DynamoDBAPI = (*dynamodb.Client)(nil)
+	_ KMSAPI      = (*kms.Client)(nil)
 )

@@ -74,6 +74,9 @@ type ParameterResult struct {
 	// Warnings notes problems that Run does not fix, such as an existing
 	// value that is not a valid Sentinel policy (it is never changed).
 	Warnings []string `json:"warnings,omitempty"`
+	// Signature is the policy's signature parameter, with
+	// WithPolicySigning; nil (and omitted from the JSON) without.
+	Signature *SignatureResult `json:"signature,omitempty"`
 }
 
 // TableResult is the outcome for one DynamoDB table.
@@ -100,7 +103,8 @@ type TableResult struct {
 }
 
 // Summary counts the results by action; failed results are counted apart,
-// under Failed only, so the fields add up to the number of results.
+// under Failed only, so the fields add up to the number of results (each
+// signature of WithPolicySigning is a result of its own).
 type Summary struct {
 	Create  int `json:"create"`
 	Update  int `json:"update"`
@@ -127,10 +131,10 @@ const (
 	PhaseDone  Phase = "done"  // the resource has its final result
 )
 
-// Event is one progress report. Tables report every phase; parameters report
-// start and done only when they are written.
+// Event is one progress report. Tables report every phase; parameters and
+// signatures report start and done only when they are written.
 type Event struct {
-	Kind     string        // "table" or "parameter"
+	Kind     string        // "table", "parameter" or "signature"
 	Resource string        // the table or parameter name
 	Phase    Phase         //
 	Detail   string        // wait: what is awaited ("table ACTIVE", "index gsi-user ACTIVE", …); done: the error, if any
@@ -243,6 +247,9 @@ func summarize(rep *Report) Summary {
 	}
 	for _, p := range rep.Parameters {
 		count(p.Action, p.Status)
+		if p.Signature != nil {
+			count(p.Signature.Action, p.Signature.Status)
+		}
 	}
 	for _, t := range rep.Tables {
 		count(t.Action, t.Status)
@@ -257,6 +264,10 @@ func (rep *Report) incomplete(ctx context.Context) error {
 		if p.Status == StatusFailed {
 			e.Failed = append(e.Failed, "parameter "+p.Name)
 			e.Errors = append(e.Errors, p.Error)
+		}
+		if s := p.Signature; s != nil && s.Status == StatusFailed {
+			e.Failed = append(e.Failed, "signature "+s.Name)
+			e.Errors = append(e.Errors, s.Error)
 		}
 	}
 	for _, t := range rep.Tables {

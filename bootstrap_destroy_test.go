@@ -98,3 +98,30 @@ func TestDestroyProtectedAndPlan(t *testing.T) {
 		}
 	}
 }
+
+// A DeleteParameters whose answer was lost (a 503 after SSM carried it out)
+// is retried; the retry reports the names as InvalidParameters, and they are
+// still delete (this run deleted them), not none.
+func TestDestroyLostDeleteAnswerIsStillDelete(t *testing.T) {
+	s, d := newMocks(t)
+	names := []string{paramName("dev"), paramName("prod")}
+	gomock.InOrder(
+		s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, opErr("SSM", "DeleteParameters", unavailable())),
+		s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+			func(_ context.Context, in *ssm.DeleteParametersInput, _ ...func(*ssm.Options)) (*ssm.DeleteParametersOutput, error) {
+				return &ssm.DeleteParametersOutput{InvalidParameters: in.Names}, nil
+			}),
+	)
+	rep, err := bootstrap.Destroy(context.Background(), testConfig(), opts(clients(s, d), bootstrap.WithProfiles("dev", "prod"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range rep.Parameters {
+		if p.Name != names[i] || p.Action != bootstrap.ActionDelete || p.Status != bootstrap.StatusOK {
+			t.Errorf("%s: %s/%s; want delete/ok", p.Name, p.Action, p.Status)
+		}
+	}
+	if rep.Summary != (bootstrap.Summary{Delete: 2}) {
+		t.Errorf("Summary %+v; want 2 deleted", rep.Summary)
+	}
+}

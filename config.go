@@ -32,12 +32,17 @@ type config struct {
 
 	ssm SSMAPI
 	ddb DynamoDBAPI
+	kms KMSAPI
+
+	// signing is the WithPolicySigning key; nil without signing.
+	signing *kmsKeyRef
 }
 
 // paramSpec is one policy parameter as the options want it.
 type paramSpec struct {
 	profile string
 	name    string // the full SSM name
+	sigName string // the signature parameter's name, with WithPolicySigning
 	policy  string // the WithPolicy text; "" for the starter policy
 }
 
@@ -62,6 +67,7 @@ func resolve(opts []Option, awsCfg aws.Config) (*config, error) {
 		progress:           s.progress,
 		ssm:                s.ssm,
 		ddb:                s.ddb,
+		kms:                s.kms,
 	}
 	for _, check := range []func(*settings, aws.Config, *config) *ConfigError{
 		checkRegion,
@@ -72,6 +78,7 @@ func resolve(opts []Option, awsCfg aws.Config) (*config, error) {
 		checkSelection,
 		checkDeviceIndex,
 		checkKMSKey,
+		checkSigning,
 		checkTags,
 		checkDescription,
 		checkPolicies,

@@ -34,8 +34,8 @@ func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
 // IncompleteError reports the resources that failed in a Run or Destroy.
 // Each failure's details are in the Report.
 type IncompleteError struct {
-	// Failed names each failed resource, as "table <name>" or
-	// "parameter <name>", in report order.
+	// Failed names each failed resource, as "table <name>", "parameter
+	// <name>" or "signature <name>", in report order.
 	Failed []string
 	// Errors holds the error message of each failed resource, in the same
 	// order as Failed.

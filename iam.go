@@ -3,6 +3,8 @@ package bootstrap
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -31,12 +33,22 @@ type iamStatement struct {
 }
 
 var (
-	policyReadActions  = []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"}
+	// policyReadActions are what Sentinel reads policies with (GetParameter
+	// at run time); policyListAction is its listing of the root
+	// (GetParametersByPath, not recursive), which IAM authorizes against the
+	// path itself, not against the parameters it returns.
+	policyReadActions  = []string{"ssm:GetParameter", "ssm:GetParameters"}
+	policyListAction   = "ssm:GetParametersByPath"
 	policyWriteActions = []string{"ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"}
 	tableDataActions   = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"}
 	// rateLimitActions are the item actions of Sentinel's rate limiter
 	// (CONTRACT.md §1): it only ever calls UpdateItem.
 	rateLimitActions = []string{"dynamodb:UpdateItem"}
+	// signingActions are the KMS operations Run calls with WithPolicySigning.
+	signingActions = []string{"kms:DescribeKey", "kms:Sign", "kms:Verify"}
+	// tableKeyActions are what DynamoDB does with a customer-managed table key
+	// on the caller's behalf when it creates or re-encrypts a table.
+	tableKeyActions = []string{"kms:DescribeKey", "kms:CreateGrant"}
 )
 
 // bootstrapActions lists the IAM actions Run needs for the options: exactly
@@ -65,16 +77,41 @@ func bootstrapActions(s *config) (ssmActions, dynamoActions []string) {
 
 // iamPolicies builds the documents for the selected options.
 func iamPolicies(s *config) []IAMPolicy {
-	part, dnsSuffix := s.partition, s.dnsSuffix
-	params := fmt.Sprintf("arn:%s:ssm:%s:*:parameter%s/*", part, s.region, s.policyRoot)
+	part := s.partition
+	paramARN := func(name string) string { return fmt.Sprintf("arn:%s:ssm:%s:*:parameter%s", part, s.region, name) }
+	root, params := paramARN(s.policyRoot), paramARN(s.policyRoot+"/*")
+	// The signatures of the policies under the root (signatureName of the
+	// root's names), with WithPolicySigning.
+	sigs := paramARN(signatureName(s.policyRoot+"/") + "*")
 	tableARN := func(name string) string { return fmt.Sprintf("arn:%s:dynamodb:%s:*:table/%s", part, s.region, name) }
-
-	out := []IAMPolicy{
-		newIAMPolicy(IAMPolicyReader, "Lets Sentinel read the policies under "+s.policyRoot+".",
-			iamStatement{Sid: "ReadPolicies", Action: policyReadActions, Resource: []string{params}}),
-		newIAMPolicy(IAMPolicyAdmin, "Lets an administrator read and change the policies under "+s.policyRoot+".",
-			iamStatement{Sid: "ManagePolicies", Action: append(append([]string{}, policyReadActions...), policyWriteActions...), Resource: []string{params}}),
+	var signKey string
+	var signCond map[string]map[string]string
+	if s.signing != nil {
+		signKey, signCond = s.signing.iamResource(s)
 	}
+
+	reader := []iamStatement{
+		{Sid: "ReadPolicies", Action: policyReadActions, Resource: []string{params}},
+		{Sid: "ListPolicies", Action: []string{policyListAction}, Resource: []string{root}},
+	}
+	admin := []iamStatement{
+		{Sid: "ManagePolicies", Action: append(slices.Clone(policyReadActions), policyWriteActions...), Resource: []string{params}},
+		{Sid: "ListPolicies", Action: []string{policyListAction}, Resource: []string{root}},
+	}
+	if s.signing != nil {
+		reader = append(reader,
+			iamStatement{Sid: "ReadPolicySignatures", Action: []string{"ssm:GetParameter"}, Resource: []string{sigs}},
+			iamStatement{Sid: "VerifyPolicySignatures", Action: []string{"kms:Verify"}, Resource: []string{signKey}, Condition: signCond})
+		admin = append(admin,
+			iamStatement{Sid: "ManagePolicySignatures", Action: append(slices.Clone(policyReadActions), policyWriteActions...), Resource: []string{sigs}},
+			iamStatement{Sid: "SignPolicies", Action: []string{"kms:Sign"}, Resource: []string{signKey}, Condition: signCond})
+	}
+	readerText, adminText := "Lets Sentinel read the policies under "+s.policyRoot+".", "Lets an administrator read and change the policies under "+s.policyRoot+"."
+	if s.signing != nil {
+		readerText = "Lets Sentinel read the policies under " + s.policyRoot + " and verify their signatures."
+		adminText = "Lets an administrator read, change and sign (sentinel policy push --sign) the policies under " + s.policyRoot + "."
+	}
+	out := []IAMPolicy{newIAMPolicy(IAMPolicyReader, readerText, reader...), newIAMPolicy(IAMPolicyAdmin, adminText, admin...)}
 	var tables []string
 	for _, t := range s.tables {
 		arn := tableARN(t.name)
@@ -93,16 +130,27 @@ func iamPolicies(s *config) []IAMPolicy {
 	if len(ssmActions) > 0 {
 		stmts = append(stmts, iamStatement{Sid: "PolicyParameters", Action: ssmActions, Resource: []string{params}})
 	}
+	if len(ssmActions) > 0 && s.signing != nil {
+		stmts = append(stmts,
+			iamStatement{Sid: "PolicySignatureParameters", Action: ssmActions, Resource: []string{sigs}},
+			iamStatement{Sid: "PolicySigningKey", Action: signingActions, Resource: []string{signKey}, Condition: signCond})
+	}
 	if len(dynamoActions) > 0 {
 		stmts = append(stmts, iamStatement{Sid: "Tables", Action: dynamoActions, Resource: tables})
 	}
 	if s.kmsKey != "" && len(tables) > 0 {
 		// DynamoDB uses the key on the caller's behalf when it creates or
-		// re-encrypts a table; the library itself calls no KMS operation.
-		stmts = append(stmts, iamStatement{
-			Sid: "TableEncryptionKeyViaDynamoDB", Action: []string{"kms:DescribeKey", "kms:CreateGrant"}, Resource: []string{"*"},
-			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "dynamodb." + s.region + "." + dnsSuffix}},
-		})
+		// re-encrypts a table; the library itself calls no KMS operation for
+		// tables. Without WithKMSKey (the AWS-managed key aws/dynamodb), no KMS
+		// permission is needed: that key's policy lets every principal of the
+		// account use it through DynamoDB.
+		resource, cond := parseKMSKey(s.kmsKey).iamResource(s)
+		cond = maps.Clone(cond)
+		if cond == nil {
+			cond = map[string]map[string]string{}
+		}
+		cond["StringEquals"] = map[string]string{"kms:ViaService": "dynamodb." + s.region + "." + s.dnsSuffix}
+		stmts = append(stmts, iamStatement{Sid: "TableEncryptionKeyViaDynamoDB", Action: tableKeyActions, Resource: []string{resource}, Condition: cond})
 	}
 	out = append(out, newIAMPolicy(IAMPolicyBootstrap, "Exactly what bootstrap needs to plan and apply these options, for least privilege.", stmts...))
 	return out

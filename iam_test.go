@@ -35,11 +35,15 @@ type iamOptionSet struct {
 	profiles bool
 	tables   []string // purposes selected
 	tags     bool
-	kms      bool
+	kmsKey   string // WithKMSKey, as given
+	signing  string // WithPolicySigning, as given
 	pitr     bool
 }
 
-var iamKeyARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+var (
+	iamKeyARN     = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	iamSignKeyARN = "arn:aws:kms:us-east-1:123456789012:key/99999999-12ab-34cd-56ef-1234567890ab"
+)
 
 func iamOptionSets() []iamOptionSet {
 	all := []string{bootstrap.PurposeApprovals, bootstrap.PurposeBreakGlass, bootstrap.PurposeSessions}
@@ -48,8 +52,11 @@ func iamOptionSets() []iamOptionSet {
 		{name: "profiles_only", opts: vtOpts(bootstrap.WithProfiles("dev", "prod")), profiles: true, pitr: true},
 		{name: "all", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithAll()), profiles: true, tables: all, pitr: true},
 		{name: "all_tags_kms", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithAll(), bootstrap.WithTags(tags), bootstrap.WithKMSKey(iamKeyARN)),
-			profiles: true, tables: all, tags: true, kms: true, pitr: true},
+			profiles: true, tables: all, tags: true, kmsKey: iamKeyARN, pitr: true},
 		{name: "no_pitr", opts: vtOpts(bootstrap.WithAll(), bootstrap.WithoutPointInTimeRecovery()), tables: all},
+		{name: "signing_tags_kms_alias_ratelimits", opts: vtOpts(bootstrap.WithProfiles("dev", "prod"), bootstrap.WithAll(), bootstrap.WithRateLimits(),
+			bootstrap.WithTags(tags), bootstrap.WithKMSKey("alias/sentinel-tables"), bootstrap.WithPolicySigning(iamSignKeyARN)),
+			profiles: true, tables: append(slices.Clone(all), bootstrap.PurposeRateLimits), tags: true, kmsKey: "alias/sentinel-tables", signing: iamSignKeyARN, pitr: true},
 	}
 }
 
@@ -60,7 +67,10 @@ func iamMoreOptionSets() []iamOptionSet {
 			tables: []string{bootstrap.PurposeSessions}, tags: true, pitr: true},
 		{name: "profiles_tags", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithTags(map[string]string{"a": "b"})), profiles: true, tags: true, pitr: true},
 		{name: "approvals_breakglass_kms_alias_no_pitr", opts: vtOpts(bootstrap.WithApprovals(), bootstrap.WithBreakGlass(), bootstrap.WithKMSKey("alias/sentinel"), bootstrap.WithoutPointInTimeRecovery()),
-			tables: []string{bootstrap.PurposeApprovals, bootstrap.PurposeBreakGlass}, kms: true},
+			tables: []string{bootstrap.PurposeApprovals, bootstrap.PurposeBreakGlass}, kmsKey: "alias/sentinel"},
+		{name: "kms_key_id", opts: vtOpts(bootstrap.WithSessions(), bootstrap.WithKMSKey(vtKeyID)), tables: []string{bootstrap.PurposeSessions}, kmsKey: vtKeyID, pitr: true},
+		{name: "kms_alias_arn", opts: vtOpts(bootstrap.WithSessions(), bootstrap.WithKMSKey("arn:aws:kms:us-east-1:210987654321:alias/shared")),
+			tables: []string{bootstrap.PurposeSessions}, kmsKey: "arn:aws:kms:us-east-1:210987654321:alias/shared", pitr: true},
 		{name: "china", region: "cn-north-1", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithAll()),
 			profiles: true, tables: []string{bootstrap.PurposeApprovals, bootstrap.PurposeBreakGlass, bootstrap.PurposeSessions}, pitr: true},
 		{name: "govcloud", region: "us-gov-west-1", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithSessions()),
@@ -68,6 +78,12 @@ func iamMoreOptionSets() []iamOptionSet {
 		{name: "root_suffix_names", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicyRoot("/team/sentinel/"), bootstrap.WithAll(),
 			bootstrap.WithApprovalTable("req"), bootstrap.WithNameSuffix("-ci7")),
 			profiles: true, tables: []string{bootstrap.PurposeApprovals, bootstrap.PurposeBreakGlass, bootstrap.PurposeSessions}, pitr: true},
+		{name: "signing_alias_other_root", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicyRoot("/team/policies"), bootstrap.WithPolicySigning("alias/sentinel-signing")),
+			profiles: true, signing: "alias/sentinel-signing", pitr: true},
+		{name: "signing_key_id_china_suffix", region: "cn-north-1", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithNameSuffix("-x"), bootstrap.WithPolicySigning(vtKeyID)),
+			profiles: true, signing: vtKeyID, pitr: true},
+		{name: "signing_alias_arn", opts: vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicySigning("arn:aws:kms:us-east-1:210987654321:alias/sign")),
+			profiles: true, signing: "arn:aws:kms:us-east-1:210987654321:alias/sign", pitr: true},
 	}
 }
 
@@ -135,12 +151,64 @@ func iamPartition(region string) string {
 	return "aws"
 }
 
+// iamKeyResource is the Resource and Condition a statement about a KMS key
+// given as key must have, as iam.go documents it: IAM authorizes KMS
+// operations against the key's ARN, never an alias (AWS KMS developer guide,
+// "Use aliases to control access to KMS keys"), so an alias is a pattern of
+// keys narrowed by kms:ResourceAliases.
+func iamKeyResource(key, part, region string) (string, map[string]map[string]string) {
+	aliasCond := func(alias string) map[string]map[string]string {
+		return map[string]map[string]string{"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+	}
+	switch {
+	case strings.Contains(key, ":key/"):
+		return key, nil
+	case strings.HasPrefix(key, "arn:"):
+		f := strings.SplitN(key, ":", 6)
+		return fmt.Sprintf("arn:%s:kms:%s:%s:key/*", part, region, f[4]), aliasCond(f[5])
+	case strings.HasPrefix(key, "alias/"):
+		return fmt.Sprintf("arn:%s:kms:%s:*:key/*", part, region), aliasCond(key)
+	}
+	return fmt.Sprintf("arn:%s:kms:%s:*:key/%s", part, region, key), nil
+}
+
+// iamStatementWant is one statement a document must have, exactly.
+type iamStatementWant struct {
+	sid       string
+	actions   []string
+	resources []string
+	cond      map[string]map[string]string
+}
+
+// iamExpect checks that d has exactly the statements want, in order.
+func iamExpect(t *testing.T, name string, d iamDoc, want ...iamStatementWant) {
+	t.Helper()
+	if len(d.Statement) != len(want) {
+		t.Errorf("%s: %d statements; want %d: %+v", name, len(d.Statement), len(want), d.Statement)
+		return
+	}
+	for i, w := range want {
+		st := d.Statement[i]
+		if st.Sid != w.sid || !slices.Equal(st.Action, w.actions) || !slices.Equal(st.Resource, w.resources) || !maps.EqualFunc(st.Condition, w.cond, maps.Equal) {
+			t.Errorf("%s statement %d: %s %v on %v if %v; want %s %v on %v if %v", name, i, st.Sid, st.Action, st.Resource, st.Condition, w.sid, w.actions, w.resources, w.cond)
+		}
+	}
+}
+
 // checkIAMPolicies checks every document of a report against the options, as
-// issue 2 and iam.go describe them.
+// issues 2, 8 and 11 and iam.go describe them.
 func checkIAMPolicies(t *testing.T, rep *bootstrap.Report, set iamOptionSet) {
 	t.Helper()
 	part := iamPartition(rep.Region)
-	params := fmt.Sprintf("arn:%s:ssm:%s:*:parameter%s/*", part, rep.Region, rep.PolicyRoot)
+	ssmARN := func(name string) string { return fmt.Sprintf("arn:%s:ssm:%s:*:parameter%s", part, rep.Region, name) }
+	root, params := ssmARN(rep.PolicyRoot), ssmARN(rep.PolicyRoot+"/*")
+	// Sentinel's signature names of the root's policies (CONTRACT.md §3).
+	sigs := ssmARN("/sentinel/signatures" + rep.PolicyRoot + "/*")
+	if rest, ok := strings.CutPrefix(rep.PolicyRoot, "/sentinel/policies/"); ok {
+		sigs = ssmARN("/sentinel/signatures/" + rest + "/*")
+	} else if rep.PolicyRoot == "/sentinel/policies" {
+		sigs = ssmARN("/sentinel/signatures/*")
+	}
 	tableNames := map[string]string{}
 	for _, tr := range rep.Tables {
 		tableNames[tr.Purpose] = tr.Name
@@ -152,6 +220,7 @@ func checkIAMPolicies(t *testing.T, rep *bootstrap.Report, set iamOptionSet) {
 		bootstrap.PurposeApprovals:  bootstrap.IAMPolicyApprovalTable,
 		bootstrap.PurposeBreakGlass: bootstrap.IAMPolicyBreakGlassTable,
 		bootstrap.PurposeSessions:   bootstrap.IAMPolicySessionTable,
+		bootstrap.PurposeRateLimits: bootstrap.IAMPolicyRateLimitTable,
 	}
 	for _, p := range set.tables {
 		wantNames = append(wantNames, perTable[p])
@@ -197,10 +266,13 @@ func checkIAMPolicies(t *testing.T, rep *bootstrap.Report, set iamOptionSet) {
 				t.Errorf("%s/%s: repeated action in %v", p.Name, st.Sid, st.Action)
 			}
 			for _, r := range st.Resource {
-				if r != "*" && !strings.HasPrefix(r, "arn:"+part+":") {
+				if r == "*" {
+					t.Errorf("%s/%s: Resource \"*\"; every statement names its resources", p.Name, st.Sid)
+				}
+				if !strings.HasPrefix(r, "arn:"+part+":") {
 					t.Errorf("%s: resource %q not in partition %s", p.Name, r, part)
 				}
-				if r != "*" && !strings.Contains(r, ":"+rep.Region+":") {
+				if !strings.Contains(r, ":"+rep.Region+":") {
 					t.Errorf("%s: resource %q not in region %s", p.Name, r, rep.Region)
 				}
 			}
@@ -211,94 +283,87 @@ func checkIAMPolicies(t *testing.T, rep *bootstrap.Report, set iamOptionSet) {
 		t.Fatalf("policies %v; want %v", names, wantNames)
 	}
 
-	// Reader and admin.
-	reader := []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"}
-	admin := append(slices.Clone(reader), "ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource")
-	iamExpectOne(t, docs[bootstrap.IAMPolicyReader], reader, []string{params})
-	iamExpectOne(t, docs[bootstrap.IAMPolicyAdmin], admin, []string{params})
+	var signKey string
+	var signCond map[string]map[string]string
+	if set.signing != "" {
+		signKey, signCond = iamKeyResource(set.signing, part, rep.Region)
+	}
 
-	// One per table.
+	// Reader and admin. Sentinel reads a policy with GetParameter and lists
+	// the root with GetParametersByPath, which IAM authorizes against the
+	// path itself (AWS Systems Manager user guide, "How Parameter Store
+	// authorizes parameter retrieval").
+	read := []string{"ssm:GetParameter", "ssm:GetParameters"}
+	manage := append(slices.Clone(read), "ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource")
+	list := iamStatementWant{"ListPolicies", []string{"ssm:GetParametersByPath"}, []string{root}, nil}
+	reader := []iamStatementWant{{"ReadPolicies", read, []string{params}, nil}, list}
+	admin := []iamStatementWant{{"ManagePolicies", manage, []string{params}, nil}, list}
+	if set.signing != "" {
+		reader = append(reader,
+			iamStatementWant{"ReadPolicySignatures", []string{"ssm:GetParameter"}, []string{sigs}, nil},
+			iamStatementWant{"VerifyPolicySignatures", []string{"kms:Verify"}, []string{signKey}, signCond})
+		admin = append(admin,
+			iamStatementWant{"ManagePolicySignatures", manage, []string{sigs}, nil},
+			iamStatementWant{"SignPolicies", []string{"kms:Sign"}, []string{signKey}, signCond})
+	}
+	iamExpect(t, bootstrap.IAMPolicyReader, docs[bootstrap.IAMPolicyReader], reader...)
+	iamExpect(t, bootstrap.IAMPolicyAdmin, docs[bootstrap.IAMPolicyAdmin], admin...)
+
+	// One per table: the rate limiter only calls UpdateItem, on a table
+	// without indexes.
 	data := []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"}
 	var tables []string
 	for _, p := range set.tables {
 		arn := tableARN(tableNames[p])
 		tables = append(tables, arn)
-		iamExpectOne(t, docs[perTable[p]], data, []string{arn, arn + "/index/*"})
+		if p == bootstrap.PurposeRateLimits {
+			iamExpect(t, perTable[p], docs[perTable[p]], iamStatementWant{"UseTable", []string{"dynamodb:UpdateItem"}, []string{arn}, nil})
+			continue
+		}
+		iamExpect(t, perTable[p], docs[perTable[p]], iamStatementWant{"UseTable", data, []string{arn, arn + "/index/*"}, nil})
 	}
 
 	// Bootstrap: exactly what Run calls for these options.
-	boot := docs[bootstrap.IAMPolicyBootstrap]
-	var wantSSM, wantDDB []string
+	var want []iamStatementWant
 	if set.profiles {
-		wantSSM = []string{"ssm:GetParameters", "ssm:PutParameter"}
+		ssmActions := []string{"ssm:GetParameters", "ssm:PutParameter"}
 		if set.tags {
-			wantSSM = append(wantSSM, "ssm:AddTagsToResource")
+			ssmActions = append(ssmActions, "ssm:AddTagsToResource")
+		}
+		want = append(want, iamStatementWant{"PolicyParameters", ssmActions, []string{params}, nil})
+		if set.signing != "" {
+			want = append(want,
+				iamStatementWant{"PolicySignatureParameters", ssmActions, []string{sigs}, nil},
+				iamStatementWant{"PolicySigningKey", []string{"kms:DescribeKey", "kms:Sign", "kms:Verify"}, []string{signKey}, signCond})
 		}
 	}
 	if len(set.tables) > 0 {
-		wantDDB = []string{"dynamodb:DescribeTable", "dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive"}
+		ddb := []string{"dynamodb:DescribeTable", "dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive"}
 		if set.pitr {
-			wantDDB = append(wantDDB, "dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups")
+			ddb = append(ddb, "dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups")
 		}
 		if set.tags {
-			wantDDB = append(wantDDB, "dynamodb:ListTagsOfResource", "dynamodb:TagResource")
+			ddb = append(ddb, "dynamodb:ListTagsOfResource", "dynamodb:TagResource")
 		}
-	}
-	var gotSSM, gotDDB, gotKMS []string
-	for _, st := range boot.Statement {
-		for _, a := range st.Action {
-			switch {
-			case strings.HasPrefix(a, "ssm:"):
-				gotSSM = append(gotSSM, a)
-				if !slices.Equal(st.Resource, []string{params}) {
-					t.Errorf("bootstrap: %s on %v; want %s", a, st.Resource, params)
-				}
-			case strings.HasPrefix(a, "dynamodb:"):
-				gotDDB = append(gotDDB, a)
-				if !slices.Equal(st.Resource, tables) {
-					t.Errorf("bootstrap: %s on %v; want exactly the selected tables %v", a, st.Resource, tables)
-				}
-			case strings.HasPrefix(a, "kms:"):
-				gotKMS = append(gotKMS, a)
-				want := map[string]map[string]string{"StringEquals": {"kms:ViaService": "dynamodb." + rep.Region + ".amazonaws.com"}}
-				if !slices.Equal(st.Resource, []string{"*"}) || !maps.EqualFunc(st.Condition, want, maps.Equal) {
-					t.Errorf("bootstrap: %s on %v if %v; want * only via DynamoDB", a, st.Resource, st.Condition)
-				}
+		want = append(want, iamStatementWant{"Tables", ddb, tables, nil})
+		// The table key is used by DynamoDB on the caller's behalf only
+		// (kms:ViaService); the AWS-managed key needs nothing (its key policy
+		// lets the account's principals use it through DynamoDB).
+		if set.kmsKey != "" {
+			res, cond := iamKeyResource(set.kmsKey, part, rep.Region)
+			cond = maps.Clone(cond)
+			if cond == nil {
+				cond = map[string]map[string]string{}
 			}
-		}
-	}
-	sortEq := func(a, b []string) bool {
-		return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
-	}
-	if !sortEq(gotSSM, wantSSM) {
-		t.Errorf("bootstrap SSM actions %v; want %v", gotSSM, wantSSM)
-	}
-	if !sortEq(gotDDB, wantDDB) {
-		t.Errorf("bootstrap DynamoDB actions %v; want %v", gotDDB, wantDDB)
-	}
-	if wantKMS := set.kms && len(set.tables) > 0; wantKMS != (len(gotKMS) > 0) {
-		t.Errorf("bootstrap KMS actions %v; want some: %v", gotKMS, wantKMS)
-	}
-	if len(set.tables) == 0 {
-		for _, st := range boot.Statement {
-			for _, r := range st.Resource {
-				if strings.Contains(r, ":dynamodb:") {
-					t.Errorf("bootstrap: a DynamoDB resource %s with no table selected", r)
-				}
+			suffix := map[string]string{"aws-cn": "amazonaws.com.cn", "aws-iso": "c2s.ic.gov"}[part]
+			if suffix == "" {
+				suffix = "amazonaws.com"
 			}
+			cond["StringEquals"] = map[string]string{"kms:ViaService": "dynamodb." + rep.Region + "." + suffix}
+			want = append(want, iamStatementWant{"TableEncryptionKeyViaDynamoDB", []string{"kms:DescribeKey", "kms:CreateGrant"}, []string{res}, cond})
 		}
 	}
-}
-
-func iamExpectOne(t *testing.T, d iamDoc, actions, resources []string) {
-	t.Helper()
-	if len(d.Statement) != 1 {
-		t.Fatalf("%d statements; want 1", len(d.Statement))
-	}
-	st := d.Statement[0]
-	if !slices.Equal(st.Action, actions) || !slices.Equal(st.Resource, resources) {
-		t.Errorf("statement %s: %v on %v; want %v on %v", st.Sid, st.Action, st.Resource, actions, resources)
-	}
+	iamExpect(t, bootstrap.IAMPolicyBootstrap, docs[bootstrap.IAMPolicyBootstrap], want...)
 }
 
 func TestIAMPartitions(t *testing.T) {

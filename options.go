@@ -60,6 +60,9 @@ type settings struct {
 	regionSet          bool
 	ssm                SSMAPI
 	ddb                DynamoDBAPI
+	kms                KMSAPI
+	signingKey         string
+	signingKeySet      bool
 	tags               map[string]string
 	kmsKey             string
 	kmsKeySet          bool
@@ -268,6 +271,36 @@ func WithDynamoDBClient(c DynamoDBAPI) Option {
 		}
 		s.ddb = c
 	})
+}
+
+// WithKMSClient sets the KMS client, used only with WithPolicySigning.
+// Default: kms.NewFromConfig(cfg), so the SDK's endpoint settings
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS, …) apply.
+func WithKMSClient(c KMSAPI) Option {
+	return optionFunc(func(s *settings) {
+		if isNil(c) {
+			s.fail("WithKMSClient", "nil", "the client is nil; leave the option out to build one from cfg")
+		}
+		s.kms = c
+	})
+}
+
+// WithPolicySigning signs every policy parameter Run creates with the KMS
+// key keyID (a key ID, key ARN, alias name "alias/…" or alias ARN, of the
+// run's region and partition), as Sentinel's Lambda token vending machine
+// verifies them when it is given SENTINEL_POLICY_SIGNING_KEY: the key must be
+// that one, an asymmetric RSA key with key usage SIGN_VERIFY. Run signs the
+// exact value it writes (KMS Sign, RSASSA_PSS_SHA_256) and creates the
+// signature parameter Sentinel reads (/sentinel/signatures/…) with
+// Overwrite=false. It signs an existing policy only when its value is byte
+// for byte what these options would write (so a run that stopped between the
+// two writes is finished by the next one); any other unsigned policy, and any
+// existing signature that does not verify, gets a warning and is left alone.
+// When the key cannot sign, every parameter fails and nothing is written.
+// Destroy deletes the signatures of the policies it deletes. It needs
+// WithProfiles. Default: off (policies are not signed).
+func WithPolicySigning(keyID string) Option {
+	return optionFunc(func(s *settings) { s.signingKey, s.signingKeySet = keyID, true })
 }
 
 // WithTags sets tags on every table and parameter Run creates, and adds them

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
@@ -17,6 +18,7 @@ type runner struct {
 	cfg *config
 	ssm SSMAPI
 	ddb DynamoDBAPI
+	kms KMSAPI // with WithPolicySigning only
 
 	// writes paces PutParameter calls to the rate SSM accepts.
 	writes *pacer
@@ -31,7 +33,7 @@ type runner struct {
 // newRunner builds the clients the config does not bring, and the run's
 // context, which stop (or a panic in the progress callback) cancels.
 func newRunner(ctx context.Context, c *config, awsCfg aws.Config) (*runner, context.Context) {
-	r := &runner{cfg: c, ssm: c.ssm, ddb: c.ddb, writes: newPacer()}
+	r := &runner{cfg: c, ssm: c.ssm, ddb: c.ddb, kms: c.kms, writes: newPacer()}
 	// The SDK's client-side retry quota (500 tokens, 14 per retry) runs dry
 	// under sustained throttling or a flaky network and then fails calls
 	// without trying; the library paces and bounds its own retries instead.
@@ -49,6 +51,14 @@ func newRunner(ctx context.Context, c *config, awsCfg aws.Config) (*runner, cont
 	}
 	if r.ddb == nil && len(c.tables) > 0 {
 		r.ddb = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+			o.Region = c.region
+			if ownRetryer {
+				o.Retryer = newRetryer()
+			}
+		})
+	}
+	if r.kms == nil && c.signing != nil {
+		r.kms = kms.NewFromConfig(awsCfg, func(o *kms.Options) {
 			o.Region = c.region
 			if ownRetryer {
 				o.Retryer = newRetryer()

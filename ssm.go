@@ -14,21 +14,43 @@ import (
 // maxBatch is the most names GetParameters and DeleteParameters take.
 const maxBatch = 10
 
-// parameters plans, and unless WithPlanOnly creates, the policy parameters.
-// An existing parameter is never modified.
+// parameters plans, and unless WithPlanOnly creates, the policy parameters
+// and, with WithPolicySigning, their signatures. An existing parameter is
+// never modified.
 func (r *runner) parameters(ctx context.Context, results []ParameterResult) {
 	r.initParameters(results)
-	r.readParameters(ctx, results)
+	var key *signingKey
+	if r.cfg.signing != nil {
+		k, err := r.describeSigningKey(ctx)
+		if err != nil {
+			r.failSigning(results, err)
+			r.finishParameters(ctx, results)
+			return
+		}
+		key = k
+	}
+	seen := r.readParameters(ctx, results)
+	if key != nil {
+		r.planSignatures(ctx, key, results, seen)
+	}
 	if !r.cfg.planOnly {
 		var todo []int
 		for i, res := range results {
 			// A parameter that could not be read is created too: with
 			// Overwrite=false, SSM refuses if it exists after all.
-			if res.Status != StatusFailed && (res.Action == ActionCreate || res.Action == ActionUnknown) {
+			create := res.Status != StatusFailed && (res.Action == ActionCreate || res.Action == ActionUnknown)
+			if create || (key != nil && seen[i].wantSig && res.Signature.Status != StatusFailed) {
 				todo = append(todo, i)
 			}
 		}
-		forEach(r.cfg.concurrency, todo, func(i int) { r.createParameter(ctx, &r.cfg.params[i], &results[i]) })
+		forEach(r.cfg.concurrency, todo, func(i int) {
+			p, res := &r.cfg.params[i], &results[i]
+			if res.Action == ActionNone { // an existing policy, exactly ours, not signed yet
+				r.signExisting(ctx, key, p, res, aws.ToString(seen[i].policy.Value))
+				return
+			}
+			r.createPolicy(ctx, key, p, res, seen[i].wantSig)
+		})
 	}
 	r.finishParameters(ctx, results)
 }
@@ -36,21 +58,31 @@ func (r *runner) parameters(ctx context.Context, results []ParameterResult) {
 func (r *runner) initParameters(results []ParameterResult) {
 	for i, p := range r.cfg.params {
 		results[i] = ParameterResult{Profile: p.profile, Name: p.name}
+		if p.sigName != "" {
+			results[i].Signature = &SignatureResult{Name: p.sigName}
+		}
 	}
 }
 
 // finishParameters sets the status of every result that has not failed.
 func (r *runner) finishParameters(ctx context.Context, results []ParameterResult) {
-	for i := range results {
-		switch res := &results[i]; {
-		case res.Status == StatusFailed:
+	finish := func(status, errText *string) {
+		switch {
+		case *status == StatusFailed:
 			if msg, ok := r.stoppedByPanic(ctx); ok {
-				res.Error = msg
+				*errText = msg
 			}
 		case r.cfg.planOnly:
-			res.Status = StatusPlanned
+			*status = StatusPlanned
 		default:
-			res.Status = StatusOK
+			*status = StatusOK
+		}
+	}
+	for i := range results {
+		res := &results[i]
+		finish(&res.Status, &res.Error)
+		if s := res.Signature; s != nil {
+			finish(&s.Status, &s.Error)
 		}
 	}
 }
@@ -68,24 +100,73 @@ func batches(n int) [][]int {
 	return out
 }
 
-// batchNames are the parameter names of one batch of results.
-func batchNames(results []ParameterResult, batch []int) []string {
-	names := make([]string, len(batch))
-	for j, i := range batch {
-		names[j] = results[i].Name
-	}
-	return names
+// paramName is one name a batch reads or deletes: the policy parameter of
+// profile i, or its signature parameter.
+type paramName struct {
+	i   int
+	sig bool
 }
 
-// readParameters reads every parameter with GetParameters, ten names a call,
-// and sets each result's action: none (with its version) when it exists,
-// create when it does not, unknown when the read was denied.
-func (r *runner) readParameters(ctx context.Context, results []ParameterResult) {
-	forEach(r.cfg.concurrency, batches(len(results)), func(batch []int) {
-		found, err := r.getParameters(ctx, batchNames(results, batch))
-		for _, i := range batch {
-			res := &results[i]
-			switch p, ok := found[res.Name]; {
+// allNames lists the policy parameter of every profile, each followed by its
+// signature parameter with WithPolicySigning.
+func (r *runner) allNames() []paramName {
+	out := make([]paramName, 0, 2*len(r.cfg.params))
+	for i, p := range r.cfg.params {
+		out = append(out, paramName{i: i})
+		if p.sigName != "" {
+			out = append(out, paramName{i: i, sig: true})
+		}
+	}
+	return out
+}
+
+func (r *runner) nameOf(n paramName) string {
+	if n.sig {
+		return r.cfg.params[n.i].sigName
+	}
+	return r.cfg.params[n.i].name
+}
+
+// batchNames are the parameter names of one batch.
+func (r *runner) batchNames(names []paramName, batch []int) []string {
+	out := make([]string, len(batch))
+	for j, k := range batch {
+		out[j] = r.nameOf(names[k])
+	}
+	return out
+}
+
+// paramsSeen is what the plan read about one profile's parameters.
+type paramsSeen struct {
+	policy  *ssmtypes.Parameter // the existing policy parameter, or nil
+	sig     *ssmtypes.Parameter // the existing signature parameter, or nil
+	sigErr  error               // reading the signature parameter failed
+	wantSig bool                // sign the policy's value once it is known to be exactly ours
+}
+
+// readParameters reads every parameter (and signature parameter) with
+// GetParameters, ten names a call, and sets each result's action: none (with
+// its version) when it exists, create when it does not, unknown when the
+// read was denied.
+func (r *runner) readParameters(ctx context.Context, results []ParameterResult) []paramsSeen {
+	seen := make([]paramsSeen, len(results))
+	names := r.allNames()
+	forEach(r.cfg.concurrency, batches(len(names)), func(batch []int) {
+		found, err := r.getParameters(ctx, r.batchNames(names, batch))
+		for _, k := range batch {
+			n := names[k]
+			p, ok := found[r.nameOf(n)]
+			if n.sig {
+				switch {
+				case err != nil:
+					seen[n.i].sigErr = err
+				case ok:
+					seen[n.i].sig = &p
+				}
+				continue
+			}
+			res := &results[n.i]
+			switch {
 			case err != nil && isAccessDenied(err):
 				res.Action, res.Error = ActionUnknown, "cannot read the parameter: "+describe(err)
 			case err != nil:
@@ -93,14 +174,16 @@ func (r *runner) readParameters(ctx context.Context, results []ParameterResult) 
 			case ok:
 				res.Action, res.Version = ActionNone, p.Version
 				res.Warnings = policyWarnings(p, r.cfg.sessionTable())
+				seen[n.i].policy = &p
 			default:
 				res.Action = ActionCreate
-				if p := r.cfg.params[i].policy; p != "" { // a starter policy names no session table
+				if p := r.cfg.params[n.i].policy; p != "" { // a starter policy names no session table
 					res.Warnings = sessionTableWarnings([]byte(p), r.cfg.sessionTable())
 				}
 			}
 		}
 	})
+	return seen
 }
 
 // getParameters reads up to ten parameters and returns those that exist.
@@ -134,20 +217,26 @@ func policyWarnings(p ssmtypes.Parameter, sessionTable string) []string {
 // was lost may have created the parameter.
 func noSSMRetries(o *ssm.Options) { o.RetryMaxAttempts = 1 }
 
-// createParameter creates one parameter with Overwrite=false, paced to the
-// rate SSM accepts. ParameterAlreadyExists (someone created it meanwhile) is
-// action none, not a failure.
-func (r *runner) createParameter(ctx context.Context, p *paramSpec, res *ParameterResult) {
-	began := time.Now()
-	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseStart})
-	value := r.cfg.policyFor(p)
+// put is the outcome of putNew.
+type put struct {
+	created bool                // this run created the parameter
+	exists  *ssmtypes.Parameter // it existed, as read back (nil when it could not be read)
+	version int64
+	err     error // the write failed
+}
+
+// putNew creates one parameter of type String with Overwrite=false, paced to
+// the rate SSM accepts. ParameterAlreadyExists (someone created it
+// meanwhile) is not a failure; when an attempt of ours broke off first, the
+// parameter is read back: the same value means this run created it.
+func (r *runner) putNew(ctx context.Context, name, value, description string) put {
 	in := &ssm.PutParameterInput{
-		Name:        aws.String(res.Name),
+		Name:        aws.String(name),
 		Value:       aws.String(value),
 		Type:        ssmtypes.ParameterTypeString,
 		Tier:        ssmtypes.ParameterTierStandard,
 		Overwrite:   aws.Bool(false),
-		Description: aws.String(r.cfg.parameterDescription(p)),
+		Description: aws.String(description),
 		Tags:        ssmTags(r.cfg.tags),
 	}
 	out, unsure, err := attempt(ctx, r, retryRule{pace: r.writes}, func(ctx context.Context) (*ssm.PutParameterOutput, error) {
@@ -155,32 +244,41 @@ func (r *runner) createParameter(ctx context.Context, p *paramSpec, res *Paramet
 	})
 	switch {
 	case err == nil:
-		res.Action, res.Version, res.Error = ActionCreate, out.Version, ""
-	case hasCode(err, codeParameterExists):
-		res.Action, res.Error = ActionNone, ""
-		if unsure {
-			r.claimParameter(ctx, res, value)
+		return put{created: true, version: out.Version}
+	case !hasCode(err, codeParameterExists):
+		return put{err: err}
+	}
+	var res put
+	if unsure || r.cfg.signing != nil { // with signing, what exists decides what is signed
+		found, rerr := r.getParameters(ctx, []string{name})
+		if p, ok := found[name]; rerr == nil && ok {
+			res.exists, res.version = &p, p.Version
+			res.created = unsure && aws.ToString(p.Value) == value
 		}
+	}
+	return res
+}
+
+// createParameter creates one policy parameter (see putNew) and records the
+// outcome in res.
+func (r *runner) createParameter(ctx context.Context, p *paramSpec, res *ParameterResult, value string) put {
+	began := time.Now()
+	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseStart})
+	out := r.putNew(ctx, res.Name, value, r.cfg.parameterDescription(p))
+	switch {
+	case out.created:
+		res.Action, res.Version, res.Error = ActionCreate, out.version, ""
+	case out.err == nil:
+		res.Action, res.Version, res.Error = ActionNone, out.version, ""
 	default:
-		res.Status, res.Error = StatusFailed, "creating the parameter: "+describe(err)
+		res.Status, res.Error = StatusFailed, "creating the parameter: "+describe(out.err)
 	}
 	status := res.Status
 	if status == "" {
 		status = StatusOK
 	}
 	r.emit(Event{Kind: "parameter", Resource: res.Name, Phase: PhaseDone, Action: res.Action, Status: status, Detail: res.Error, Elapsed: time.Since(began)})
-}
-
-// claimParameter finds out whether a parameter that "already exists" after
-// an attempt of ours broke off is in fact ours: same value, so we created it.
-func (r *runner) claimParameter(ctx context.Context, res *ParameterResult, value string) {
-	found, err := r.getParameters(ctx, []string{res.Name})
-	if p, ok := found[res.Name]; err == nil && ok {
-		res.Version = p.Version
-		if aws.ToString(p.Value) == value {
-			res.Action = ActionCreate
-		}
-	}
+	return out
 }
 
 func ssmTags(tags map[string]string) []ssmtypes.Tag {
@@ -194,12 +292,13 @@ func ssmTags(tags map[string]string) []ssmtypes.Tag {
 	return out
 }
 
-// destroyParameters deletes the selected parameters, ten a call. With
+// destroyParameters deletes the selected parameters and, with
+// WithPolicySigning, their signature parameters, ten names a call. With
 // WithPlanOnly it reads them to say which would be deleted.
 func (r *runner) destroyParameters(ctx context.Context, results []ParameterResult) {
 	r.initParameters(results)
 	if r.cfg.planOnly {
-		r.readParameters(ctx, results)
+		seen := r.readParameters(ctx, results)
 		for i := range results {
 			switch results[i].Action {
 			case ActionNone:
@@ -207,13 +306,26 @@ func (r *runner) destroyParameters(ctx context.Context, results []ParameterResul
 			case ActionCreate:
 				results[i].Action = ActionNone // nothing there to delete
 			}
+			if s := results[i].Signature; s != nil {
+				switch o := seen[i]; {
+				case o.sigErr != nil && isAccessDenied(o.sigErr):
+					s.Action, s.Error = ActionUnknown, "cannot read the signature parameter: "+describe(o.sigErr)
+				case o.sigErr != nil:
+					s.Action, s.Status, s.Error = ActionUnknown, StatusFailed, "reading the signature parameter: "+describe(o.sigErr)
+				case o.sig != nil:
+					s.Action = ActionDelete
+				default:
+					s.Action = ActionNone
+				}
+			}
 		}
 		r.finishParameters(ctx, results)
 		return
 	}
-	forEach(r.cfg.concurrency, batches(len(results)), func(batch []int) {
-		out, err := call(ctx, r, retryRule{}, func(ctx context.Context) (*ssm.DeleteParametersOutput, error) {
-			return r.ssm.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: batchNames(results, batch)})
+	names := r.allNames()
+	forEach(r.cfg.concurrency, batches(len(names)), func(batch []int) {
+		out, unsure, err := attempt(ctx, r, retryRule{}, func(ctx context.Context) (*ssm.DeleteParametersOutput, error) {
+			return r.ssm.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: r.batchNames(names, batch)})
 		})
 		deleted := map[string]bool{}
 		if err == nil {
@@ -221,15 +333,24 @@ func (r *runner) destroyParameters(ctx context.Context, results []ParameterResul
 				deleted[n] = true
 			}
 		}
-		for _, i := range batch {
-			res := &results[i]
+		for _, k := range batch {
+			n := names[k]
+			action, status, errText := &results[n.i].Action, &results[n.i].Status, &results[n.i].Error
+			if n.sig {
+				s := results[n.i].Signature
+				action, status, errText = &s.Action, &s.Status, &s.Error
+			}
 			switch {
 			case err != nil:
-				res.Action, res.Status, res.Error = ActionDelete, StatusFailed, "deleting the parameter: "+describe(err)
-			case deleted[res.Name]:
-				res.Action = ActionDelete
+				*action, *status, *errText = ActionDelete, StatusFailed, "deleting the parameter: "+describe(err)
+			case deleted[r.nameOf(n)]:
+				*action = ActionDelete
+			case unsure:
+				// Listed in InvalidParameters after an attempt whose answer
+				// was lost: that attempt deleted it.
+				*action = ActionDelete
 			default: // listed in InvalidParameters: it was not there
-				res.Action = ActionNone
+				*action = ActionNone
 			}
 		}
 	})

@@ -14,7 +14,7 @@ import (
 // Limits that AWS enforces and that validate checks before any call.
 const (
 	maxProfileName    = 64
-	maxParameterName  = 1011 // SSM, including the root
+	maxParameterName  = 1011 // SSM: the name's whole ARN, arn:…:parameter/…
 	maxParameterLevel = 15   // SSM hierarchy levels
 	minTableName      = 3
 	maxTableName      = 255
@@ -176,6 +176,31 @@ func checkKMSKey(s *settings, _ aws.Config, c *config) *ConfigError {
 	if !kmsKeyForms.MatchString(s.kmsKey) {
 		return bad("WithKMSKey", s.kmsKey, `not a KMS key: give a key ID, key ARN, alias name ("alias/…") or alias ARN`)
 	}
+	return checkKMSKeyPlace("WithKMSKey", parseKMSKey(s.kmsKey), c)
+}
+
+func checkSigning(s *settings, _ aws.Config, c *config) *ConfigError {
+	if !s.signingKeySet {
+		return nil
+	}
+	const opt = "WithPolicySigning"
+	if !kmsKeyForms.MatchString(s.signingKey) {
+		return bad(opt, s.signingKey, `not a KMS key: give the key ID, key ARN, alias name ("alias/…") or alias ARN of the key Sentinel's Lambda is given in SENTINEL_POLICY_SIGNING_KEY`)
+	}
+	if len(c.params) == 0 {
+		return bad(opt, s.signingKey, "signs policy parameters, but no profile is selected; add WithProfiles or drop the option")
+	}
+	if c.policyRoot+"/" == sentinelSignaturePrefix || strings.HasPrefix(c.policyRoot+"/", sentinelSignaturePrefix) {
+		return bad(opt, s.signingKey, "the policy root %s is inside %s, where Sentinel keeps signatures; choose another WithPolicyRoot", c.policyRoot, strings.TrimSuffix(sentinelSignaturePrefix, "/"))
+	}
+	k := parseKMSKey(s.signingKey)
+	if err := checkKMSKeyPlace(opt, k, c); err != nil {
+		return err
+	}
+	c.signing = &k
+	for i := range c.params {
+		c.params[i].sigName = signatureName(c.params[i].name)
+	}
 	return nil
 }
 
@@ -280,12 +305,20 @@ func checkPolicies(s *settings, _ aws.Config, c *config) *ConfigError {
 }
 
 func checkLimits(s *settings, _ aws.Config, c *config) *ConfigError {
+	// SSM counts the whole ARN in a name's length, so the limit depends on
+	// the region (the account is always 12 digits).
+	arn := "arn:" + c.partition + ":ssm:" + c.region + ":123456789012:parameter"
 	for _, p := range c.params {
-		if len(p.name) > maxParameterName {
-			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q is longer than %d characters; use a shorter root", shorten(p.name), maxParameterName)
-		}
-		if levels := strings.Count(p.name, "/"); levels > maxParameterLevel {
-			return bad("WithPolicyRoot", s.policyRoot, "the parameter name %q has %d levels; SSM allows %d", shorten(p.name), levels, maxParameterLevel)
+		for _, n := range []struct{ what, name string }{{"parameter name", p.name}, {"signature parameter name (WithPolicySigning)", p.sigName}} {
+			if n.name == "" {
+				continue
+			}
+			if l := len(arn) + len(n.name); l > maxParameterName {
+				return bad("WithPolicyRoot", s.policyRoot, "the %s %q makes an ARN of %d characters in region %s (%s…); SSM allows %d, ARN included: use a shorter root", n.what, shorten(n.name), l, c.region, arn, maxParameterName)
+			}
+			if levels := strings.Count(n.name, "/"); levels > maxParameterLevel {
+				return bad("WithPolicyRoot", s.policyRoot, "the %s %q has %d levels; SSM allows %d", n.what, shorten(n.name), levels, maxParameterLevel)
+			}
 		}
 	}
 	if s.waitTimeout <= 0 || s.waitTimeout > MaxWaitTimeout {

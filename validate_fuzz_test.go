@@ -27,7 +27,7 @@ import (
 var fzOptionNames = []string{
 	"WithProfiles", "WithPolicyRoot", "WithDescription", "WithPolicy", "WithApprovalTable", "WithBreakGlassTable",
 	"WithSessionTable", "WithNameSuffix", "WithRegion", "WithSSMClient", "WithDynamoDBClient", "WithTags",
-	"WithKMSKey", "WithWaitTimeout", "WithConcurrency",
+	"WithKMSKey", "WithWaitTimeout", "WithConcurrency", "WithPolicySigning",
 }
 
 func FuzzOptions(f *testing.F) {
@@ -67,6 +67,13 @@ func FuzzOptions(f *testing.F) {
 		}
 		if _, ok := fzValidate(t, WithAll(), WithKMSKey(kmsKey)); ok {
 			fzCheckKMSKey(t, kmsKey)
+		}
+		if s, ok := fzValidate(t, WithProfiles(profile), WithPolicyRoot(root), WithNameSuffix(suffix), WithPolicySigning(kmsKey)); ok {
+			fzCheckKMSKey(t, kmsKey)
+			fzCheckRoot(t, s, root, suffix)
+			if s.params[0].sigName == "" {
+				t.Fatalf("signing accepted without a signature name: %+v", s.params)
+			}
 		}
 		if s, ok := fzValidate(t, WithProfiles("dev"), WithDescription(desc)); ok {
 			fzCheckDescription(t, desc)
@@ -135,9 +142,20 @@ func fzCheckProfile(t *testing.T, s *config, profile string) {
 		t.Fatalf("profile %q resolved to %+v", profile, s.params)
 	}
 	name := s.params[0].name
-	if name != s.policyRoot+"/"+profile || len(name) > 1011 || strings.Count(name, "/") > 15 {
+	if name != s.policyRoot+"/"+profile || !fzNameFits(name) {
 		t.Fatalf("accepted parameter name %q (%d chars)", name, len(name))
 	}
+}
+
+// fzARNPrefix is what SSM counts before a name in its 1011-character limit,
+// in the region fzValidate uses (AWS's PutParameter documentation: the
+// limit includes the ARN).
+const fzARNPrefix = "arn:aws:ssm:us-east-1:123456789012:parameter"
+
+// fzNameFits reports whether SSM takes name: at most 1011 characters with
+// its ARN, at most 15 levels.
+func fzNameFits(name string) bool {
+	return len(fzARNPrefix)+len(name) <= 1011 && strings.Count(name, "/") <= 15
 }
 
 func fzCheckRoot(t *testing.T, s *config, root, suffix string) {
@@ -161,8 +179,11 @@ func fzCheckRoot(t *testing.T, s *config, root, suffix string) {
 	}
 	for _, p := range s.params {
 		name := p.name
-		if name != got+"/"+p.profile || len(name) > 1011 || strings.Count(name, "/") > 15 {
+		if name != got+"/"+p.profile || !fzNameFits(name) {
 			t.Fatalf("accepted parameter name %q", name)
+		}
+		if p.sigName != "" && !fzNameFits(p.sigName) {
+			t.Fatalf("accepted signature parameter name %q", p.sigName)
 		}
 	}
 }
@@ -246,7 +267,8 @@ func fzCheckKMSKey(t *testing.T, key string) {
 	}
 	arn := func(s string) bool {
 		p := strings.SplitN(s, ":", 6)
-		if len(p) != 6 || p[0] != "arn" || !strings.HasPrefix(p[1], "aws") || p[2] != "kms" || p[3] == "" || len(p[4]) != 12 {
+		// Of the run's partition and region only (fzValidate: us-east-1).
+		if len(p) != 6 || p[0] != "arn" || p[1] != "aws" || p[2] != "kms" || p[3] != "us-east-1" || len(p[4]) != 12 {
 			return false
 		}
 		for _, c := range []byte(p[4]) {

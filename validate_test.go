@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"go.uber.org/mock/gomock"
@@ -32,8 +33,15 @@ type invalidConfig struct {
 }
 
 const (
-	vtKeyID  = "1234abcd-12ab-34cd-56ef-1234567890ab"
-	vtKeyARN = "arn:aws:kms:us-east-1:123456789012:key/" + vtKeyID
+	vtKeyID         = "1234abcd-12ab-34cd-56ef-1234567890ab"
+	vtKeyARN        = "arn:aws:kms:us-east-1:123456789012:key/" + vtKeyID
+	vtKeyARNWest    = "arn:aws:kms:us-west-2:123456789012:key/" + vtKeyID
+	vtKeyARNChina   = "arn:aws-cn:kms:cn-north-1:123456789012:key/" + vtKeyID
+	vtKeyARNNowhere = "arn:aws-mars:kms:us-east-1:123456789012:key/" + vtKeyID
+	vtSignKeyARN    = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555"
+	// vtARN is the length of arn:aws:ssm:us-east-1:123456789012:parameter,
+	// which SSM counts in a parameter name's 1011 characters.
+	vtARN = len("arn:aws:ssm:us-east-1:123456789012:parameter")
 )
 
 func vtRepeat(s string, n int) string { return strings.Repeat(s, n) }
@@ -72,6 +80,15 @@ func invalidConfigs() []invalidConfig {
 	badRegion := aws.Config{Region: "Not A Region"}
 	bigPolicy := vtPolicy + "# " + vtRepeat("x", 4096) + "\n"
 	longRoot := "/" + vtRepeat("r", 1007) // + "/dev" = 1012 characters
+	// SSM counts the name's whole ARN: arn:aws:ssm:us-east-1:123456789012:parameter
+	// is 44 characters, so in us-east-1 a name has at most 967.
+	arnRoot := "/" + vtRepeat("r", 1011-vtARN-len("/dev")) // ARN of /rrr…/dev = 1012
+	// Fits in us-east-1 (ARN 1011), not in ap-southeast-2 (5 characters longer).
+	regionRoot := "/" + vtRepeat("r", 1011-vtARN-len("/dev")-1)
+	// The policy fits (ARN 1011 - 20), but not its signature, 20 characters
+	// longer: /sentinel/signatures + the root.
+	sigRoot := "/" + vtRepeat("r", 1011-vtARN-len("/dev")-1-19)
+	sig := bootstrap.WithPolicySigning(vtSignKeyARN)
 	return []invalidConfig{
 		// Profile names.
 		{name: "profile empty", opts: vtOpts(bootstrap.WithProfiles("")), option: "WithProfiles", value: ""},
@@ -105,6 +122,10 @@ func invalidConfigs() []invalidConfig {
 		{name: "root newline", opts: vtOpts(dev, bootstrap.WithPolicyRoot("/sentinel\n/x")), option: "WithPolicyRoot", value: "/sentinel\n/x"},
 		{name: "root name over 1011 chars", opts: vtOpts(dev, bootstrap.WithPolicyRoot(longRoot)), option: "WithPolicyRoot", value: longRoot},
 		{name: "root over 15 levels", opts: vtOpts(dev, bootstrap.WithPolicyRoot(vtLevels(15))), option: "WithPolicyRoot", value: vtLevels(15)},
+		{name: "root name over 1011 chars with its ARN", opts: vtOpts(dev, bootstrap.WithPolicyRoot(arnRoot)), option: "WithPolicyRoot", value: arnRoot},
+		{name: "root name over 1011 chars with the ARN of a longer region", opts: vtOpts(dev, bootstrap.WithPolicyRoot(regionRoot), bootstrap.WithRegion("ap-southeast-2")), option: "WithPolicyRoot", value: regionRoot},
+		{name: "signature name over 1011 chars with its ARN", opts: vtOpts(dev, bootstrap.WithPolicyRoot(sigRoot), sig), option: "WithPolicyRoot", value: sigRoot},
+		{name: "signature name over 15 levels", opts: vtOpts(dev, bootstrap.WithPolicyRoot(vtLevels(13)), sig), option: "WithPolicyRoot", value: vtLevels(13)},
 
 		// Table names.
 		{name: "table too short", opts: vtOpts(bootstrap.WithApprovals(), bootstrap.WithApprovalTable("ab")), option: "WithApprovalTable", value: "ab"},
@@ -127,6 +148,24 @@ func invalidConfigs() []invalidConfig {
 		{name: "kms empty alias", opts: vtOpts(all, bootstrap.WithKMSKey("alias/")), option: "WithKMSKey", value: "alias/"},
 		{name: "kms key ID truncated", opts: vtOpts(all, bootstrap.WithKMSKey(vtKeyID[:30])), option: "WithKMSKey", value: vtKeyID[:30]},
 		{name: "kms without tables", opts: vtOpts(dev, bootstrap.WithKMSKey(vtKeyARN)), option: "WithKMSKey", value: vtKeyARN},
+		{name: "kms key ARN of another region", opts: vtOpts(all, bootstrap.WithKMSKey(vtKeyARNWest)), option: "WithKMSKey", value: vtKeyARNWest},
+		{name: "kms alias ARN of another region", opts: vtOpts(all, bootstrap.WithKMSKey("arn:aws:kms:eu-west-1:123456789012:alias/x")), option: "WithKMSKey", value: "arn:aws:kms:eu-west-1:123456789012:alias/x"},
+		{name: "kms key ARN of another partition", opts: vtOpts(all, bootstrap.WithKMSKey(vtKeyARNChina)), option: "WithKMSKey", value: vtKeyARNChina},
+		{name: "kms key ARN of a partition that does not exist", opts: vtOpts(all, bootstrap.WithKMSKey(vtKeyARNNowhere)), option: "WithKMSKey", value: vtKeyARNNowhere},
+		{name: "kms key ARN of aws in a China region", opts: vtOpts(all, bootstrap.WithKMSKey("arn:aws:kms:cn-north-1:123456789012:key/"+vtKeyID), bootstrap.WithRegion("cn-north-1")), option: "WithKMSKey", value: "arn:aws:kms:cn-north-1:123456789012:key/" + vtKeyID},
+
+		// Policy signing.
+		{name: "signing key garbage", opts: vtOpts(dev, bootstrap.WithPolicySigning("not-a-key")), option: "WithPolicySigning", value: "not-a-key"},
+		{name: "signing key empty", opts: vtOpts(dev, bootstrap.WithPolicySigning("")), option: "WithPolicySigning", value: ""},
+		{name: "signing key ARN of another region", opts: vtOpts(dev, bootstrap.WithPolicySigning(vtKeyARNWest)), option: "WithPolicySigning", value: vtKeyARNWest},
+		{name: "signing key ARN of another partition", opts: vtOpts(dev, bootstrap.WithPolicySigning(vtKeyARNChina)), option: "WithPolicySigning", value: vtKeyARNChina},
+		{name: "signing key ARN of a partition that does not exist", opts: vtOpts(dev, bootstrap.WithPolicySigning(vtKeyARNNowhere)), option: "WithPolicySigning", value: vtKeyARNNowhere},
+		{name: "signing alias ARN of another region", opts: vtOpts(dev, bootstrap.WithPolicySigning("arn:aws:kms:us-west-2:123456789012:alias/sentinel-signing")), option: "WithPolicySigning", value: "arn:aws:kms:us-west-2:123456789012:alias/sentinel-signing"},
+		{name: "signing without profiles", opts: vtOpts(all, sig), option: "WithPolicySigning", value: vtSignKeyARN},
+		{name: "signing with the root inside the signatures path", opts: vtOpts(dev, bootstrap.WithPolicyRoot("/sentinel/signatures/team"), sig), option: "WithPolicySigning", value: vtSignKeyARN},
+		{name: "signing with the signatures path as root", opts: vtOpts(dev, bootstrap.WithPolicyRoot("/sentinel/signatures"), sig), option: "WithPolicySigning", value: vtSignKeyARN},
+		{name: "nil KMS client", opts: vtOpts(dev, sig, bootstrap.WithKMSClient(nil)), option: "WithKMSClient", value: "nil"},
+		{name: "typed nil KMS client", opts: vtOpts(dev, sig, bootstrap.WithKMSClient((*mocks.MockKMSAPI)(nil))), option: "WithKMSClient", value: "nil"},
 
 		// Tags.
 		{name: "51 tags", opts: vtOpts(all, bootstrap.WithTags(vtTags("k", 51))), option: "WithTags", value: "51 tags"},
@@ -212,6 +251,7 @@ func vtStrictClients(t *testing.T) []bootstrap.Option {
 	return []bootstrap.Option{
 		bootstrap.WithSSMClient(mocks.NewMockSSMAPI(ctrl)),
 		bootstrap.WithDynamoDBClient(mocks.NewMockDynamoDBAPI(ctrl)),
+		bootstrap.WithKMSClient(mocks.NewMockKMSAPI(ctrl)),
 	}
 }
 
@@ -308,11 +348,17 @@ type vtReads struct {
 // vtPlanClients returns mocks that expect only the read calls of a plan over
 // an empty account: GetParameters finds nothing, DescribeTable finds nothing.
 // Any write fails the test.
-func vtPlanClients(t *testing.T, reads *vtReads) []bootstrap.Option {
+func vtPlanClients(t *testing.T, reads *vtReads, region string) []bootstrap.Option {
 	t.Helper()
 	ctrl := gomock.NewController(t)
 	sm := mocks.NewMockSSMAPI(ctrl)
 	dm := mocks.NewMockDynamoDBAPI(ctrl)
+	km := mocks.NewMockKMSAPI(ctrl)
+	// With WithPolicySigning, the key is a good signing key of the region.
+	km.EXPECT().DescribeKey(gomock.Any(), gomock.Any(), gomock.Any()).AnyTimes().DoAndReturn(
+		func(_ context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+			return &kms.DescribeKeyOutput{KeyMetadata: signingKeyMetadata(aws.ToString(in.KeyId), region)}, nil
+		})
 	var mu sync.Mutex
 	lock := func() func() { mu.Lock(); return mu.Unlock }
 	sm.EXPECT().GetParameters(gomock.Any(), gomock.Any(), gomock.Any()).AnyTimes().DoAndReturn(
@@ -328,13 +374,13 @@ func vtPlanClients(t *testing.T, reads *vtReads) []bootstrap.Option {
 			reads.tables = append(reads.tables, aws.ToString(in.TableName))
 			return nil, &ddbtypes.ResourceNotFoundException{Message: aws.String("Requested resource not found")}
 		})
-	return []bootstrap.Option{bootstrap.WithSSMClient(sm), bootstrap.WithDynamoDBClient(dm), bootstrap.WithPlanOnly()}
+	return []bootstrap.Option{bootstrap.WithSSMClient(sm), bootstrap.WithDynamoDBClient(dm), bootstrap.WithKMSClient(km), bootstrap.WithPlanOnly()}
 }
 
 func vtPlan(t *testing.T, cfg aws.Config, opts ...bootstrap.Option) (*bootstrap.Report, *vtReads) {
 	t.Helper()
 	reads := &vtReads{}
-	rep, err := bootstrap.Run(context.Background(), cfg, append(vtPlanClients(t, reads), opts...)...)
+	rep, err := bootstrap.Run(context.Background(), cfg, append(vtPlanClients(t, reads, cfg.Region), opts...)...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -347,7 +393,7 @@ func vtPlan(t *testing.T, cfg aws.Config, opts ...bootstrap.Option) (*bootstrap.
 func TestValidEdgeCases(t *testing.T) {
 	p64 := vtRepeat("p", 64)
 	t255 := vtRepeat("t", 255)
-	root1011 := "/" + vtRepeat("r", 1011-1-len("/dev")) // "/rrr…/dev" is exactly 1011
+	root1011 := "/" + vtRepeat("r", 1011-vtARN-1-len("/dev")) // the ARN of "/rrr…/dev" is exactly 1011 in us-east-1
 	cases := []struct {
 		name string
 		opts []bootstrap.Option
@@ -368,7 +414,8 @@ func TestValidEdgeCases(t *testing.T) {
 		{"kms multi-region key ID", vtOpts(bootstrap.WithAll(), bootstrap.WithKMSKey("mrk-"+vtRepeat("0123456789abcdef", 2)))},
 		{"kms alias", vtOpts(bootstrap.WithAll(), bootstrap.WithKMSKey("alias/sentinel/tables_key-1"))},
 		{"kms alias ARN", vtOpts(bootstrap.WithAll(), bootstrap.WithKMSKey("arn:aws:kms:us-east-1:123456789012:alias/sentinel"))},
-		{"kms key ARN in China", vtOpts(bootstrap.WithAll(), bootstrap.WithKMSKey("arn:aws-cn:kms:cn-north-1:123456789012:key/"+vtKeyID))},
+		{"kms key ARN in China", vtOpts(bootstrap.WithAll(), bootstrap.WithKMSKey(vtKeyARNChina), bootstrap.WithRegion("cn-north-1"))},
+		{"kms key ARN in GovCloud", vtOpts(bootstrap.WithAll(), bootstrap.WithKMSKey("arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/"+vtKeyID), bootstrap.WithRegion("us-gov-west-1"))},
 		{"root with aws not first", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicyRoot("/sentinel/aws/ssm"))},
 		{"root with allowed characters", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicyRoot("/Sentinel_1/p.o-l"))},
 		{"root one level", vtOpts(bootstrap.WithProfiles("dev"), bootstrap.WithPolicyRoot("/x"))},
