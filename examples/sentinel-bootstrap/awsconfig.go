@@ -30,7 +30,7 @@ type awsSetup struct {
 }
 
 // services are the SDK service IDs of the clients the library builds.
-var services = []string{"SSM", "DynamoDB"}
+var services = []string{"SSM", "DynamoDB", "KMS"}
 
 // loadAWS loads the AWS configuration the way the AWS CLI does, with
 // --region, --aws-profile and --endpoint-url applied. --endpoint-url wins

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"io"
 	"os"
 	osexec "os/exec"
@@ -584,4 +587,35 @@ func TestDestroy(t *testing.T) {
 	r.wantCode(t, 0)
 	wantContains(t, r.stdout, "  = table      "+requests+" (approvals) (absent)\n", "\nNothing to delete.\n")
 	runBinary(t, nil, append(destroy, "--plan", "--detailed-exitcode")...).wantCode(t, 0)
+}
+
+// --signing-key signs each new policy with a KMS key: the plan shows each
+// signature as its own line, the apply writes it, and a rerun finds both.
+func TestSigningKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(e.endpoint)}
+	key, err := kms.NewFromConfig(cfg).CreateKey(context.Background(), &kms.CreateKeyInput{
+		KeySpec: kmstypes.KeySpecRsa2048, KeyUsage: kmstypes.KeyUsageTypeSignVerify})
+	if err != nil {
+		t.Fatalf("CreateKey: %v", err)
+	}
+	sig := "/sentinel/signatures" + e.root + "/dev"
+	args := e.args("--profile", "dev", "--signing-key", aws.ToString(key.KeyMetadata.Arn), "--yes")
+
+	r := runBinary(t, nil, args...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout,
+		"  + parameter  "+e.root+"/dev\n",
+		"  + signature  "+sig+"\n",
+		"\nPlan: 2 to create, 0 to update, 0 unchanged.\n",
+		"  + signature  "+sig+": created",
+	)
+	if v, ok := e.parameter(t, sig); !ok || !strings.Contains(v, `"algorithm":"RSASSA_PSS_SHA_256"`) {
+		t.Errorf("signature parameter %s: %q, exists %v", sig, v, ok)
+	}
+
+	r = runBinary(t, nil, args...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "  = signature  "+sig+"\n", "\nNo changes: everything is up to date.\n")
 }

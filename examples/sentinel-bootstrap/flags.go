@@ -18,6 +18,7 @@ type cli struct {
 	withSessions   bool
 	withRateLimits bool
 	deviceIndex    bool
+	signingKey     string
 	all            bool
 	iam            bool
 
@@ -102,6 +103,7 @@ func (c *cli) flags() []flagDef {
 		{section: sectionProvision, name: "policy-root", arg: "PATH", help: "SSM path of the policy parameters (default " + bootstrap.DefaultPolicyRoot + ")", value: (*stringValue)(&c.policyRoot), option: "WithPolicyRoot", to: with(bootstrap.WithPolicyRoot, &c.policyRoot)},
 		{section: sectionProvision, name: "description", arg: "TEXT", help: "description of new policy parameters", value: (*stringValue)(&c.description), option: "WithDescription", to: with(bootstrap.WithDescription, &c.description)},
 		{section: sectionProvision, name: "policy-file", arg: "PROFILE=PATH", help: "initial policy for PROFILE, read from PATH, instead of the deny-all starter (repeatable)", value: policyFile, option: "WithPolicy", to: c.policyOptions},
+		{section: sectionProvision, name: "signing-key", arg: "KEY", help: "sign each new policy with this KMS key (RSA, SIGN_VERIFY: the key of Sentinel's SENTINEL_POLICY_SIGNING_KEY)", value: (*stringValue)(&c.signingKey), option: "WithPolicySigning", to: with(bootstrap.WithPolicySigning, &c.signingKey)},
 		{section: sectionProvision, name: "generate-iam-policies", help: "also print IAM policy documents for these resources", value: (*switchValue)(&c.iam), option: "WithIAMPolicies", to: on(bootstrap.WithIAMPolicies)},
 
 		{section: sectionTables, name: "approval-table", arg: "NAME", help: "approval requests table (default " + bootstrap.DefaultApprovalTable + ")", value: (*stringValue)(&c.approvalTable), option: "WithApprovalTable", to: with(bootstrap.WithApprovalTable, &c.approvalTable)},

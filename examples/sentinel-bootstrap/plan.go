@@ -31,9 +31,9 @@ func (p printer) paint(color, s string) string {
 	return color + s + reset
 }
 
-// item is one parameter or table of a Report, as printed.
+// item is one parameter, signature or table of a Report, as printed.
 type item struct {
-	kind     string // "parameter" or "table"
+	kind     string // "parameter", "signature" or "table"
 	name     string // with the table's purpose
 	action   string
 	status   string
@@ -51,6 +51,9 @@ func items(rep *bootstrap.Report) []item {
 	for _, p := range rep.Parameters {
 		out = append(out, item{kind: "parameter", name: p.Name, action: p.Action, status: p.Status,
 			version: p.Version, err: p.Error, warnings: p.Warnings})
+		if s := p.Signature; s != nil {
+			out = append(out, item{kind: "signature", name: s.Name, action: s.Action, status: s.Status, err: s.Error, warnings: s.Warnings})
+		}
 	}
 	for _, t := range rep.Tables {
 		out = append(out, item{kind: "table", name: t.Name + " (" + t.Purpose + ")", action: t.Action, status: t.Status,
