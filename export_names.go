@@ -82,7 +82,7 @@ func parseExportName(s string) (string, error) {
 				return "", fmt.Errorf("%w: %q has a bad byte escape at %d", errExportName, s, i-1)
 			}
 			v := byte(hi<<4 | lo)
-			if enc := exportName(string(v)); enc[1] != 'x' {
+			if enc := exportName(string(v)); !strings.HasPrefix(enc, "Zx") {
 				return "", fmt.Errorf("%w: %q escapes %q, which is written %s", errExportName, s, v, enc)
 			}
 			b.WriteByte(v)
