@@ -84,9 +84,12 @@ func TestExportGolden(t *testing.T) {
 // fail the test), and it reads no state.
 func TestExportMakesNoAWSCall(t *testing.T) {
 	cfg := aws.Config{
-		Region:      testRegion,
-		HTTPClient:  failingHTTP{t},
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { t.Error("credentials retrieved"); return aws.Credentials{}, errors.New("no") }),
+		Region:     testRegion,
+		HTTPClient: failingHTTP{t},
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			t.Error("credentials retrieved")
+			return aws.Credentials{}, errors.New("no")
+		}),
 	}
 	for _, set := range allSets() {
 		for _, f := range formats {
