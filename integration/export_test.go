@@ -187,7 +187,9 @@ func TestIntegrationExportCloudFormationDeploy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CreateStack: %v", err)
 			}
-			w := cloudformation.NewStackCreateCompleteWaiter(cfn, func(o *cloudformation.StackCreateCompleteWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second })
+			w := cloudformation.NewStackCreateCompleteWaiter(cfn, func(o *cloudformation.StackCreateCompleteWaiterOptions) {
+				o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+			})
 			out, err := w.WaitForOutput(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)}, time.Minute)
 			if err != nil {
 				t.Fatalf("the stack was not created: %v", err)
