@@ -84,7 +84,8 @@ const (
 // signatureFunc returns the signature parameter of each policy parameter,
 // in the same order, or nil when the options do not sign. It is the only
 // part of Export that may call AWS.
-type signatureFunc func(ctx context.Context, c *config, policies []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error)
+// awsCfg is Export's, for a KMS client built from it.
+type signatureFunc func(ctx context.Context, c *config, awsCfg aws.Config, policies []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error)
 
 // s3BucketOption is WithS3Bucket: it steers the CloudFormation export only,
 // so it leaves the settings of Run alone.
@@ -121,7 +122,7 @@ func export(ctx context.Context, awsCfg aws.Config, format Format, opts []Option
 	if err := checkExport(c, format, eo); err != nil {
 		return nil, err
 	}
-	m, err := newExportModel(ctx, c, eo, exportSignatures)
+	m, err := newExportModel(ctx, c, awsCfg, eo, exportSignatures)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +176,7 @@ func iamExportName(name, suffix, region string) string {
 
 // newExportModel builds the model from the resolved config, with the
 // requests Run sends, so that an export cannot drift from Run.
-func newExportModel(ctx context.Context, c *config, eo exportOptions, sign signatureFunc) (*exportModel, error) {
+func newExportModel(ctx context.Context, c *config, awsCfg aws.Config, eo exportOptions, sign signatureFunc) (*exportModel, error) {
 	m := &exportModel{
 		region:     c.region,
 		partition:  c.partition,
@@ -206,7 +207,7 @@ func newExportModel(ctx context.Context, c *config, eo exportOptions, sign signa
 			cfnID: cfnPolicyPrefix + exportName(p.profile), tfName: tfPolicyPrefix + exportName(p.profile),
 		})
 	}
-	signatures, err := sign(ctx, c, policies)
+	signatures, err := sign(ctx, c, awsCfg, policies)
 	if err != nil {
 		return nil, err
 	}

@@ -465,18 +465,17 @@ func decodeIAMDocument(doc []byte) (*iamDocumentIn, error) {
 	return &d, nil
 }
 
-// cfnPortable rewrites an ARN of the export's partition (and region, and
-// any account) with pseudo parameters, and the region's service domains
-// (dynamodb.REGION.amazonaws.com) likewise.
+// cfnPortable rewrites an ARN of the export's partition in the account the
+// documents leave open ("*": the account they are used in) with pseudo
+// parameters, and the region's service domains (dynamodb.REGION.amazonaws.com)
+// likewise. An ARN that names an account (a given KMS key) is left as it
+// is: it names that resource, wherever the stack runs.
 func (m *exportModel) cfnPortable(s string) cfnString {
 	out := strings.ReplaceAll(s, "${", "${!") // a literal ${ in Fn::Sub
-	if parts := strings.SplitN(out, ":", 6); len(parts) == 6 && parts[0] == "arn" && parts[1] == m.partition {
-		parts[1] = "${AWS::Partition}"
+	if parts := strings.SplitN(out, ":", 6); len(parts) == 6 && parts[0] == "arn" && parts[1] == m.partition && parts[4] == "*" {
+		parts[1], parts[4] = "${AWS::Partition}", "${AWS::AccountId}"
 		if parts[3] == m.region {
 			parts[3] = "${AWS::Region}"
-		}
-		if parts[4] == "*" {
-			parts[4] = "${AWS::AccountId}"
 		}
 		out = strings.Join(parts, ":")
 	}

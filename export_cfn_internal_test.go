@@ -202,3 +202,24 @@ func (s *resourceSchema) fitsOne(ty reflect.Type, node map[string]any, path stri
 	}
 	return nil
 }
+
+// ARNs of the account the documents leave open are rewritten with pseudo
+// parameters; an ARN naming an account stays as it is; a literal ${ is
+// escaped for Fn::Sub.
+func TestCloudFormationPortableStrings(t *testing.T) {
+	m := &exportModel{region: "eu-west-1", partition: "aws", dnsSuffix: "amazonaws.com"}
+	for in, want := range map[string]cfnString{
+		"arn:aws:ssm:eu-west-1:*:parameter/sentinel/policies/*": cfnSub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sentinel/policies/*"),
+		"arn:aws:dynamodb:eu-west-1:*:table/t/index/*":          cfnSub("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/t/index/*"),
+		"arn:aws:iam::*:policy/x":                               cfnSub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/x"),
+		"arn:aws:kms:eu-west-1:123456789012:key/1":              cfnLiteral("arn:aws:kms:eu-west-1:123456789012:key/1"),
+		"arn:aws-cn:ssm:cn-north-1:*:parameter/x":               cfnLiteral("arn:aws-cn:ssm:cn-north-1:*:parameter/x"),
+		"dynamodb.eu-west-1.amazonaws.com":                      cfnSub("dynamodb.${AWS::Region}.${AWS::URLSuffix}"),
+		"arn:aws:ssm:eu-west-1:*:parameter/${x}":                cfnSub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${!x}"),
+		"*":                                                     cfnLiteral("*"),
+	} {
+		if got := m.cfnPortable(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("cfnPortable(%q) = %#v, want %#v", in, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
@@ -17,6 +18,6 @@ import (
 // exactly the policy's Value as its value). The formats then write them
 // like the policies: kept on stack deletion, their values ignored by
 // Terraform after creation, named Signature<profile> / signature_<profile>.
-func exportSignatures(_ context.Context, _ *config, _ []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
+func exportSignatures(_ context.Context, _ *config, _ aws.Config, _ []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
 	return nil, nil
 }

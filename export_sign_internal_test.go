@@ -18,14 +18,14 @@ func TestExportSignaturesNoneWithoutSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sigs, err := exportSignatures(context.Background(), c, []*ssm.PutParameterInput{parameterInput(c, &c.params[0])})
+	sigs, err := exportSignatures(context.Background(), c, aws.Config{}, []*ssm.PutParameterInput{parameterInput(c, &c.params[0])})
 	if sigs != nil || err != nil {
 		t.Fatalf("exportSignatures = %v, %v; want none", sigs, err)
 	}
 }
 
 // fakeSigner stands for signing: one signature parameter per policy.
-func fakeSigner(_ context.Context, c *config, policies []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
+func fakeSigner(_ context.Context, c *config, _ aws.Config, policies []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
 	var out []*ssm.PutParameterInput
 	for _, p := range policies {
 		out = append(out, &ssm.PutParameterInput{
@@ -48,7 +48,7 @@ func TestExportWritesSignatureParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := newExportModel(context.Background(), c, exportOptions{}, fakeSigner)
+	m, err := newExportModel(context.Background(), c, aws.Config{}, exportOptions{}, fakeSigner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,13 +98,13 @@ func TestExportWritesSignatureParameters(t *testing.T) {
 	// A signer that fails, or returns a signature per policy but one, fails
 	// the export.
 	boom := errors.New("kms: access denied")
-	if _, err := newExportModel(context.Background(), c, exportOptions{}, func(context.Context, *config, []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
+	if _, err := newExportModel(context.Background(), c, aws.Config{}, exportOptions{}, func(context.Context, *config, aws.Config, []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
 		return nil, boom
 	}); !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the signer's", err)
 	}
-	if _, err := newExportModel(context.Background(), c, exportOptions{}, func(ctx context.Context, c *config, p []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
-		s, _ := fakeSigner(ctx, c, p)
+	if _, err := newExportModel(context.Background(), c, aws.Config{}, exportOptions{}, func(ctx context.Context, c *config, cfg aws.Config, p []*ssm.PutParameterInput) ([]*ssm.PutParameterInput, error) {
+		s, _ := fakeSigner(ctx, c, cfg, p)
 		return s[:1], nil
 	}); err == nil {
 		t.Error("one signature for two policies was accepted")
