@@ -284,3 +284,46 @@ func (rep *Report) incomplete(ctx context.Context) error {
 	}
 	return &e
 }
+
+// Format is the kind of infrastructure code that Export writes.
+type Format string
+
+// Formats of Export.
+const (
+	// FormatCloudFormation is a CloudFormation template in YAML, ready for
+	// one stack (aws cloudformation deploy) or a StackSet: every ARN is
+	// built from AWS::Partition, AWS::Region and AWS::AccountId, the tables'
+	// KMS key is a template parameter, and IAM policy names include the
+	// region.
+	FormatCloudFormation Format = "cloudformation"
+	// FormatTerraform is a Terraform configuration (HCL) for the AWS
+	// provider, with commented-out import blocks for adopting existing
+	// resources.
+	FormatTerraform Format = "terraform"
+)
+
+// Export writes, as CloudFormation or Terraform, exactly the resources that
+// Run would create for the same options: every selected table (keys,
+// indexes, billing, encryption and KMS key, deletion protection,
+// point-in-time recovery, TTL, tags), every policy parameter (name, type,
+// tier, description, tags, and the starter policy or the WithPolicy text),
+// and with WithIAMPolicies the IAM documents as managed policies.
+//
+// Tables and parameters are kept when a stack is deleted or a resource
+// replaced (CloudFormation's DeletionPolicy and UpdateReplacePolicy Retain,
+// Terraform's prevent_destroy on tables), and Terraform ignores later
+// changes of a parameter's value, as Run never overwrites one.
+//
+// The options are those of Run and are checked the same way: bad options
+// return an error matching ErrInvalidConfig. Options that only steer a run
+// (WithPlanOnly, WithProgress, WithConcurrency, WithWaitTimeout) are
+// accepted and have no effect. Export reads no current state and makes no
+// AWS call.
+//
+// Each format has limits of its own, also reported as ErrInvalidConfig: a
+// CloudFormation template must fit CloudFormation's quotas (51,200 bytes
+// sent inline, 1 MB with WithS3Bucket, 500 resources per stack), and the
+// Terraform provider takes only a key ARN as a table's KMS key.
+func Export(ctx context.Context, cfg aws.Config, format Format, opts ...Option) ([]byte, error) {
+	return export(ctx, cfg, format, opts)
+}

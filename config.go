@@ -15,6 +15,7 @@ type config struct {
 	partition   string // the region's ARN partition: aws, aws-cn, …
 	dnsSuffix   string // the partition's DNS suffix: amazonaws.com, …
 	policyRoot  string // with the name suffix
+	nameSuffix  string // WithNameSuffix, part of every table name and of the policy root
 	description string
 	params      []paramSpec  // in the order the profiles were given
 	tables      []*tableSpec // the selected tables, in report order
@@ -56,6 +57,7 @@ func resolve(opts []Option, awsCfg aws.Config) (*config, error) {
 	}
 	c := &config{
 		description:        s.description,
+		nameSuffix:         s.nameSuffix,
 		tags:               maps.Clone(s.tags),
 		kmsKey:             s.kmsKey,
 		deletionProtection: s.deletionProtection,

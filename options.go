@@ -380,3 +380,11 @@ func isNil(c any) bool {
 	}
 	return false
 }
+
+// WithS3Bucket says that the CloudFormation template will be deployed from
+// the S3 bucket named (aws cloudformation deploy --s3-bucket BUCKET), where
+// CloudFormation accepts templates of up to 1 MB instead of the 51,200 bytes
+// it takes inline. Export names the bucket in the deployment command at the
+// top of the template; it uploads nothing. Only for FormatCloudFormation;
+// Run and Destroy ignore it. Default: the template must fit 51,200 bytes.
+func WithS3Bucket(bucket string) Option { return s3BucketOption(bucket) }

@@ -150,7 +150,7 @@ func (r *runner) signExisting(ctx context.Context, key *signingKey, p *paramSpec
 func (r *runner) createSignature(ctx context.Context, key *signingKey, p *paramSpec, s *SignatureResult, sig, value string) {
 	began := time.Now()
 	r.emit(Event{Kind: "signature", Resource: s.Name, Phase: PhaseStart})
-	out := r.putNew(ctx, s.Name, sig, "Sentinel policy signature of "+p.name)
+	out := r.putNew(ctx, s.Name, sig, signatureDescription(p))
 	switch {
 	case out.created:
 		s.Action, s.Error = ActionCreate, ""
@@ -168,3 +168,6 @@ func (r *runner) createSignature(ctx context.Context, key *signingKey, p *paramS
 	}
 	r.emit(Event{Kind: "signature", Resource: s.Name, Phase: PhaseDone, Action: s.Action, Status: status, Detail: s.Error, Elapsed: time.Since(began)})
 }
+
+// signatureDescription is the Description of a signature parameter.
+func signatureDescription(p *paramSpec) string { return "Sentinel policy signature of " + p.name }

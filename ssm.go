@@ -229,16 +229,23 @@ type put struct {
 // the rate SSM accepts. ParameterAlreadyExists (someone created it
 // meanwhile) is not a failure; when an attempt of ours broke off first, the
 // parameter is read back: the same value means this run created it.
-func (r *runner) putNew(ctx context.Context, name, value, description string) put {
-	in := &ssm.PutParameterInput{
+// newParameterInput is the request that creates a policy or signature
+// parameter: type String, tier Standard, never overwriting, with the tags.
+// Run and Export both build their parameters with it.
+func newParameterInput(name, value, description string, tags map[string]string) *ssm.PutParameterInput {
+	return &ssm.PutParameterInput{
 		Name:        aws.String(name),
 		Value:       aws.String(value),
 		Type:        ssmtypes.ParameterTypeString,
 		Tier:        ssmtypes.ParameterTierStandard,
 		Overwrite:   aws.Bool(false),
 		Description: aws.String(description),
-		Tags:        ssmTags(r.cfg.tags),
+		Tags:        ssmTags(tags),
 	}
+}
+
+func (r *runner) putNew(ctx context.Context, name, value, description string) put {
+	in := newParameterInput(name, value, description, r.cfg.tags)
 	out, unsure, err := attempt(ctx, r, retryRule{pace: r.writes}, func(ctx context.Context) (*ssm.PutParameterOutput, error) {
 		return r.ssm.PutParameter(ctx, in, noSSMRetries)
 	})
