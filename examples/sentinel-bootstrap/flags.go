@@ -42,6 +42,9 @@ type cli struct {
 	destroy     bool
 
 	// Output.
+	export           string // "", cloudformation or terraform
+	output           string
+	s3Bucket         string
 	json             bool
 	detailedExitcode bool
 	debug            bool
@@ -124,6 +127,9 @@ func (c *cli) flags() []flagDef {
 		{section: sectionHow, name: "yes", short: 'y', help: "apply without asking", value: (*switchValue)(&c.yes)},
 		{section: sectionHow, name: "destroy", help: "delete the selected tables and parameters instead (for test setups); asks once like an apply", value: (*switchValue)(&c.destroy)},
 
+		{section: sectionOutput, name: "export", arg: "FORMAT", help: "print the resources as code instead of applying them: cloudformation or terraform (no AWS call, but to sign with --signing-key)", value: (*stringValue)(&c.export)},
+		{section: sectionOutput, name: "output", arg: "FILE", help: "with --export: write to FILE instead of stdout", value: (*stringValue)(&c.output)},
+		{section: sectionOutput, name: "s3-bucket", arg: "BUCKET", help: "with --export cloudformation: you deploy from this S3 bucket (aws cloudformation deploy --s3-bucket), so the template may be up to 1 MB", value: (*stringValue)(&c.s3Bucket), option: "WithS3Bucket", to: with(bootstrap.WithS3Bucket, &c.s3Bucket)},
 		{section: sectionOutput, name: "json", help: "print only the report, as JSON (never asks: needs --plan or --yes)", value: (*switchValue)(&c.json)},
 		{section: sectionOutput, name: "detailed-exitcode", help: "with --plan: exit 0 when there is nothing to do, 2 when there are changes, 1 on any error", value: (*switchValue)(&c.detailedExitcode)},
 		{section: sectionOutput, name: "debug", help: "print one line per AWS call on stderr: operation, status, request ID, attempt, duration", value: (*switchValue)(&c.debug)},

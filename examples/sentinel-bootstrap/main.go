@@ -95,9 +95,15 @@ func (a *app) main() error {
 	case c.detailedExitcode && !c.plan:
 		return usagef("--detailed-exitcode goes with --plan: it tells a plan with changes (2) from one without (0)")
 	}
+	if err := c.checkExportFlags(); err != nil {
+		return err
+	}
 	opts, err := c.options(a.defs)
 	if err != nil {
 		return err
+	}
+	if c.export != "" {
+		return a.export(opts)
 	}
 	s, err := c.loadAWS(a.ctx)
 	if err != nil {
