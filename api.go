@@ -27,16 +27,25 @@ type SSMAPI interface {
 // *dynamodb.Client satisfies it; pass another implementation with
 // WithDynamoDBClient.
 type DynamoDBAPI interface {
+	// DescribeTable reads a table; it is polled while AWS builds one.
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	// CreateTable creates a missing table, with its whole layout.
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	// UpdateTable adds a missing GSI (one per call), and turns on deletion
 	// protection or KMS encryption on an existing table.
 	UpdateTable(ctx context.Context, in *dynamodb.UpdateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error)
+	// DescribeTimeToLive reads TTL (UpdateTimeToLive is not idempotent).
 	DescribeTimeToLive(ctx context.Context, in *dynamodb.DescribeTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error)
+	// UpdateTimeToLive turns TTL on.
 	UpdateTimeToLive(ctx context.Context, in *dynamodb.UpdateTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+	// DescribeContinuousBackups reads point-in-time recovery (not with
+	// WithoutPointInTimeRecovery).
 	DescribeContinuousBackups(ctx context.Context, in *dynamodb.DescribeContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeContinuousBackupsOutput, error)
+	// UpdateContinuousBackups turns point-in-time recovery on.
 	UpdateContinuousBackups(ctx context.Context, in *dynamodb.UpdateContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateContinuousBackupsOutput, error)
+	// ListTagsOfResource reads a table's tags (only with WithTags).
 	ListTagsOfResource(ctx context.Context, in *dynamodb.ListTagsOfResourceInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ListTagsOfResourceOutput, error)
+	// TagResource adds the WithTags tags a table lacks.
 	TagResource(ctx context.Context, in *dynamodb.TagResourceInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TagResourceOutput, error)
 	// DeleteTable is called only by Destroy.
 	DeleteTable(ctx context.Context, in *dynamodb.DeleteTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteTableOutput, error)

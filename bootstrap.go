@@ -53,24 +53,24 @@ const (
 
 // Report is the result of Run or Destroy. Its JSON form is a stable contract.
 type Report struct {
-	Mode        string            `json:"mode"` // "plan", "apply" or "destroy"
-	Region      string            `json:"region"`
-	PolicyRoot  string            `json:"policy_root"`
+	Mode        string            `json:"mode"`                   // "plan", "apply" or "destroy"
+	Region      string            `json:"region"`                 // the region the run used (WithRegion or cfg.Region)
+	PolicyRoot  string            `json:"policy_root"`            // the SSM path of the policies, with WithNameSuffix
 	Parameters  []ParameterResult `json:"parameters"`             // in the order the profiles were given
 	Tables      []TableResult     `json:"tables"`                 // approvals, breakglass, sessions, ratelimits: those selected
 	IAMPolicies []IAMPolicy       `json:"iam_policies,omitempty"` // with WithIAMPolicies
-	Summary     Summary           `json:"summary"`
-	DurationMS  int64             `json:"duration_ms"`
+	Summary     Summary           `json:"summary"`                // the results counted by action
+	DurationMS  int64             `json:"duration_ms"`            // how long the run took, in milliseconds
 }
 
 // ParameterResult is the outcome for one policy parameter.
 type ParameterResult struct {
-	Profile string `json:"profile"`
-	Name    string `json:"name"`
+	Profile string `json:"profile"`           // the AWS profile, as given to WithProfiles
+	Name    string `json:"name"`              // the full SSM name, <policy root>/<profile>
 	Action  string `json:"action"`            // create | none | unknown | delete
 	Status  string `json:"status"`            // planned | ok | failed
 	Version int64  `json:"version,omitempty"` // the parameter's version after the run, when known
-	Error   string `json:"error,omitempty"`
+	Error   string `json:"error,omitempty"`   // why it failed (or, with action unknown, why it could not be read)
 	// Warnings notes problems that Run does not fix, such as an existing
 	// value that is not a valid Sentinel policy (it is never changed).
 	Warnings []string `json:"warnings,omitempty"`
@@ -81,14 +81,14 @@ type ParameterResult struct {
 
 // TableResult is the outcome for one DynamoDB table.
 type TableResult struct {
-	Purpose      string   `json:"purpose"` // approvals | breakglass | sessions | ratelimits
-	Name         string   `json:"name"`
-	Action       string   `json:"action"` // create | update | none | unknown | delete
-	Status       string   `json:"status"` // planned | ok | failed
-	ARN          string   `json:"arn,omitempty"`
+	Purpose      string   `json:"purpose"`                // approvals | breakglass | sessions | ratelimits
+	Name         string   `json:"name"`                   // the final name, with WithNameSuffix
+	Action       string   `json:"action"`                 // create | update | none | unknown | delete
+	Status       string   `json:"status"`                 // planned | ok | failed
+	ARN          string   `json:"arn,omitempty"`          // when the table exists
 	TableStatus  string   `json:"table_status,omitempty"` // as last seen: ACTIVE, CREATING, …
 	GSIs         []string `json:"gsis"`                   // the indexes the options ask for
-	TTLAttribute string   `json:"ttl_attribute"`
+	TTLAttribute string   `json:"ttl_attribute"`          // ttl, or TTL for the rate-limit table
 	// Changes lists what the plan asks for, in order, e.g. "create table",
 	// "enable TTL on ttl"; after an apply, what was done and what the plan
 	// still asked for when the table failed.
@@ -96,7 +96,7 @@ type TableResult struct {
 	// Done lists the changes carried out by this run, in order; after a
 	// failure it says what exists now. Changes lists what the plan asked for.
 	Done  []string `json:"done,omitempty"`
-	Error string   `json:"error,omitempty"`
+	Error string   `json:"error,omitempty"` // why it failed: what differs or went wrong, and what to do
 	// Warnings notes differences that Run leaves alone, such as a
 	// provisioned billing mode.
 	Warnings []string `json:"warnings,omitempty"`
@@ -106,19 +106,19 @@ type TableResult struct {
 // under Failed only, so the fields add up to the number of results (each
 // signature of WithPolicySigning is a result of its own).
 type Summary struct {
-	Create  int `json:"create"`
-	Update  int `json:"update"`
-	None    int `json:"none"`
-	Unknown int `json:"unknown"`
-	Delete  int `json:"delete,omitempty"`
-	Failed  int `json:"failed"`
+	Create  int `json:"create"`           // created (or, in plan mode, to be created)
+	Update  int `json:"update"`           // repaired (or to be)
+	None    int `json:"none"`             // already as wanted; nothing done
+	Unknown int `json:"unknown"`          // could not be read (plan mode)
+	Delete  int `json:"delete,omitempty"` // deleted by Destroy
+	Failed  int `json:"failed"`           // failed, whatever the action
 }
 
 // IAMPolicy is an IAM policy document for the selected options.
 type IAMPolicy struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	Document    json.RawMessage `json:"document"` // a valid IAM policy document
+	Name        string          `json:"name"`        // SentinelPolicyReader, SentinelBootstrap, … (the IAMPolicy… constants)
+	Description string          `json:"description"` // one sentence: what it lets its holder do
+	Document    json.RawMessage `json:"document"`    // a valid IAM policy document
 }
 
 // Phase is the stage of a resource reported to WithProgress.

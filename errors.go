@@ -24,6 +24,7 @@ type ConfigError struct {
 	Reason string // what is wrong, and how to fix it
 }
 
+// Error is one line: `invalid bootstrap configuration: Option("value"): reason`.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%s: %s(%q): %s", ErrInvalidConfig, e.Option, e.Value, e.Reason)
 }
@@ -49,6 +50,7 @@ type IncompleteError struct {
 // maxErrorDetails bounds how many failures carry their message in Error().
 const maxErrorDetails = 10
 
+// Error names each failed resource, with the first messages.
 func (e *IncompleteError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d resource", ErrIncomplete, len(e.Failed))
@@ -84,6 +86,7 @@ type PanicError struct {
 	Stack []byte // the stack of the goroutine that panicked, at the panic
 }
 
+// Error says that the callback panicked, and with what.
 func (e *PanicError) Error() string {
 	return "the WithProgress callback panicked: " + e.valueText()
 }
