@@ -44,6 +44,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePolicy$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzDescription$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzExportName$$' -fuzztime 10s .
 
 ## bench: the benchmarks of BENCHMARKS.md, in full (about 5 minutes; needs moto_server only), output also in bench.out
 bench:
