@@ -108,6 +108,15 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if faulted {
 		s.st.fault(idx, c, kind)
 	}
+	// PutParameterLimit is applied as the request arrives, as AWS's front
+	// end applies a quota: not after Delay (whose timer is late by up to a
+	// millisecond, at random) nor after waiting for the writes before it
+	// (moto's time on them), which would otherwise decide which call is
+	// throttled. The answer still comes after Delay.
+	throttle := false
+	if c.service == "ssm" && c.op == "PutParameter" && (kind == "" || kind == FaultDropAfter || kind == FaultDelay) {
+		throttle = !s.takePut(time.Now())
+	}
 	s.mu.Unlock()
 
 	if !sleep(r, s.opts.Delay) {
@@ -128,7 +137,7 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		drop(w)
 		return
 	case FaultDropAfter:
-		s.handle(&discardWriter{}, r, c, body)
+		s.handle(&discardWriter{}, r, c, body, throttle)
 		drop(w)
 		return
 	case FaultDelay:
@@ -136,12 +145,18 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.handle(w, r, c, body)
+	s.handle(w, r, c, body, throttle)
 }
 
 // handle applies the AWS behaviour to one request, forwarding it unless the
 // shim answers it itself.
-func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, body []byte) {
+// A PutParameter over PutParameterLimit (throttle) is answered
+// ThrottlingException.
+func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, body []byte, throttle bool) {
+	if throttle {
+		writeError(w, c, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		return
+	}
 	if !isRead(c.op) {
 		s.writes.Lock()
 		defer s.writes.Unlock()
@@ -153,10 +168,6 @@ func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, body []byt
 		if s.ddbBefore(w, c, req) {
 			return
 		}
-	}
-	if c.service == "ssm" && c.op == "PutParameter" && !s.admitPut() {
-		writeError(w, c, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
-		return
 	}
 	resp, err := s.forward(r, body)
 	if err != nil {
@@ -185,11 +196,9 @@ func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, body []byt
 	writeBody(w, c, resp.StatusCode, out)
 }
 
-// admitPut applies PutParameterLimit to one PutParameter call.
-func (s *Shim) admitPut() bool {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// takePut applies PutParameterLimit to one PutParameter call arriving at
+// now, and reports whether it is admitted. s.mu must be held.
+func (s *Shim) takePut(now time.Time) bool {
 	if !s.puts.take(now) {
 		s.st.throttled++
 		return false
