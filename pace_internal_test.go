@@ -280,7 +280,7 @@ type simNet struct {
 
 // simResult is what a simulated run achieved.
 type simResult struct {
-	share     float64 // accepted calls from the first to the last, as a share of the limit
+	share     float64 // accepted calls beyond the burst, from the first to the last, as a share of the limit
 	throttled int
 	elapsed   time.Duration
 	done      bool // every call accepted within the simulated time allowed
@@ -313,6 +313,17 @@ func (q *simQueue) Pop() any {
 // bucket, and returns what it achieved.
 func simulate(workers, calls int, bucket simBucket, net simNet, seed uint64) simResult {
 	p, c := newTestPacer()
+	return simulateWith(p, c, workers, calls, bucket, net, seed)
+}
+
+// simPacer is what the write loop calls.
+type simPacer interface {
+	reserve() (time.Duration, bool)
+	success()
+	throttled()
+}
+
+func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket, net simNet, seed uint64) simResult {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	jitter := func(d time.Duration) time.Duration {
 		if d <= 0 {
@@ -376,7 +387,7 @@ func simulate(workers, calls int, bucket simBucket, net simNet, seed uint64) sim
 	res.done = left == 0
 	res.elapsed = c.t.Sub(start)
 	if span := lastOK.Sub(firstOK).Seconds(); span > 0 {
-		res.share = float64(calls-1) / span / bucket.rate
+		res.share = (float64(calls) - bucket.burst) / span / bucket.rate
 	}
 	return res
 }
@@ -409,6 +420,7 @@ func TestPacerSimulatedQuota(t *testing.T) {
 	}{
 		{"100/s burst 10", 1000, 100, 10, real, 0.95, 0},
 		{"100/s burst 10 jittery", 1000, 100, 10, jittery, 0.95, 0},
+		{"100/s burst 5", 1000, 100, 5, real, 0.95, 0},
 		{"100/s strict spacing ideal timers", 1000, 100, 1, ideal, 0.87, 0},
 		{"100/s strict spacing", 1000, 100, 1, real, 0.80, 0},
 		{"100/s strict spacing jittery", 1000, 100, 1, jittery, 0.75, 0},
