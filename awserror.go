@@ -26,6 +26,7 @@ const (
 	codeUnknownOperation     = "UnknownOperationException"
 	codeParameterExists      = "ParameterAlreadyExists"
 	codeParameterNotFound    = "ParameterNotFound"
+	codeTooManyUpdates       = "TooManyUpdates" // SSM: concurrent changes of one parameter
 )
 
 // accessDeniedCodes are the answers of a read that the caller may not make.
@@ -75,9 +76,11 @@ func isAccessDenied(err error) bool { return accessDeniedCodes[errorCode(err)] }
 func isUnknownOperation(err error) bool { return hasCode(err, codeUnknownOperation) }
 
 // isThrottle reports an answer that means "slow down": the SDK's throttle
-// codes, and the SDK's own client-side retry quota running out.
-// LimitExceededException is not one here: DynamoDB also answers it for a
-// quota that waiting does not fix, so it counts as transient (a few retries).
+// codes, SSM's TooManyUpdates (its answer to concurrent changes of one
+// parameter, which waiting fixes), and the SDK's own client-side retry quota
+// running out. LimitExceededException is not one here: DynamoDB also
+// answers it for a quota that waiting does not fix, so it counts as
+// transient (a few retries).
 func isThrottle(err error) bool {
 	var q ratelimit.QuotaExceededError
 	if errors.As(err, &q) {
@@ -85,7 +88,7 @@ func isThrottle(err error) bool {
 	}
 	code := errorCode(err)
 	_, ok := retry.DefaultThrottleErrorCodes[code]
-	return ok && code != codeLimitExceeded
+	return ok && code != codeLimitExceeded || code == codeTooManyUpdates
 }
 
 // isTransient reports a failure worth a few more attempts: a 5xx answer,

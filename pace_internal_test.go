@@ -1,7 +1,12 @@
 package bootstrap
 
 import (
+	"container/heap"
 	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -25,6 +30,21 @@ func succeed(p *pacer, c *fakeClock, n int, every time.Duration) {
 	}
 }
 
+// paced returns a pacer already pacing at rate, with a round trip of 20 ms
+// measured and the settling time after the change past.
+func paced(t *testing.T, rate float64) (*pacer, *fakeClock) {
+	t.Helper()
+	p, c := newTestPacer()
+	if _, ok := p.reserve(); !ok { // the first call
+		t.Fatal("the first call was not given a slot")
+	}
+	c.advance(20 * time.Millisecond)
+	p.throttled()
+	c.advance(time.Second)
+	p.rate, p.from, p.lastCut, p.grown = rate, c.t, c.t, c.t
+	return p, c
+}
+
 func TestPacerStartsUnpaced(t *testing.T) {
 	p, c := newTestPacer()
 	if err := p.wait(context.Background()); err != nil || p.rate != 0 {
@@ -36,71 +56,184 @@ func TestPacerStartsUnpaced(t *testing.T) {
 	}
 }
 
-func TestPacerFirstThrottleSetsPaceUnderWhatSucceeded(t *testing.T) {
+func TestPacerFirstThrottleSetsPaceToWhatSucceeded(t *testing.T) {
 	p, c := newTestPacer()
-	_ = p.wait(context.Background())        // the first call
+	_, _ = p.reserve()                      // the first call
 	succeed(p, c, 100, 10*time.Millisecond) // 100 a second
 	p.throttled()
-	if p.rate < 85 || p.rate > 95 {
-		t.Errorf("pace %.1f/s after a throttle at 100/s, want about 90", p.rate)
+	if p.rate < 95 || p.rate > 105 {
+		t.Errorf("pace %.1f/s after a throttle at 100/s, want about 100", p.rate)
 	}
 }
 
-func TestPacerBlindStart(t *testing.T) {
+func TestPacerFirstThrottleBeforeAnySuccess(t *testing.T) {
 	p, c := newTestPacer()
-	_ = p.wait(context.Background())
-	p.throttled() // before anything succeeded
-	if p.rate != paceBlind || !p.blind {
-		t.Fatalf("pace %v blind %v, want %v blind", p.rate, p.blind, paceBlind)
-	}
-	succeed(p, c, 1, 20*time.Millisecond)
-	if p.blind || p.rate == paceBlind {
-		t.Errorf("the first success did not set the pace from what succeeded: %v", p.rate)
+	_, _ = p.reserve()
+	c.advance(25 * time.Millisecond)
+	p.throttled() // nothing has succeeded: one call per 25 ms
+	if p.rate != 40 {
+		t.Errorf("pace %v/s, want 40 (one call in the 25 ms since the first)", p.rate)
 	}
 }
 
-func TestPacerToleratesOccasionalThrottles(t *testing.T) {
+func TestPacerReservesSlotsAtThePace(t *testing.T) {
+	p, c := paced(t, 50) // a slot every 20 ms
+	var got []time.Duration
+	for {
+		d, ok := p.reserve()
+		if !ok {
+			break
+		}
+		got = append(got, d)
+	}
+	// Slots 0, 20, …, 100 ms ahead are within the horizon; the next is not.
+	if len(got) != 6 {
+		t.Fatalf("reserved %v, want 6 slots 20 ms apart up to the horizon", got)
+	}
+	for i, d := range got {
+		if want := time.Duration(i) * 20 * time.Millisecond; d != want {
+			t.Errorf("slot %d in %v, want %v", i, d, want)
+		}
+	}
+	c.advance(time.Second) // slots not taken are not saved up
+	for i := range 2 {
+		if d, _ := p.reserve(); d != time.Duration(i)*20*time.Millisecond {
+			t.Errorf("after an idle second, slot %d in %v", i, d)
+		}
+	}
+}
+
+func TestPacerWaitEndsWithContext(t *testing.T) {
+	p, _ := paced(t, paceMin) // a slot every 5 s
+	p.next = p.now().Add(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("wait = %v, want context.Canceled", err)
+	}
+}
+
+func TestPacerIgnoresAnswersToCallsBeforeTheChange(t *testing.T) {
 	p, c := newTestPacer()
-	_ = p.wait(context.Background())
-	succeed(p, c, 100, 10*time.Millisecond)
-	p.throttled()
+	_, _ = p.reserve()
+	c.advance(20 * time.Millisecond) // the round trip
+	p.success()
+	p.throttled() // pace set at 50/s
 	set := p.rate
-	c.advance(time.Second) // past the cut cadence
-	succeed(p, c, 50, 10*time.Millisecond)
-	p.throttled() // 1 in 51: under the 5 % tolerance
-	if p.rate < set {
-		t.Errorf("one throttle in 51 calls cut the pace from %.1f to %.1f", set, p.rate)
+	// The seven other calls of the first wave, throttled too: they were
+	// made unpaced, so they must not cut the new pace.
+	for range 30 {
+		c.advance(time.Millisecond)
+		p.throttled()
+	}
+	if p.rate != set || p.calls != 0 {
+		t.Errorf("answers within two round trips of the change counted: pace %v → %v, %d calls counted", set, p.rate, p.calls)
 	}
 }
 
-func TestPacerCutsUnderSustainedThrottling(t *testing.T) {
-	p, c := newTestPacer()
-	_ = p.wait(context.Background())
-	succeed(p, c, 100, 10*time.Millisecond)
-	p.throttled()
-	// The service now accepts only 50 a second, and throttles a fifth of
-	// the calls: the next cut lands just under 50.
-	for range 10 {
-		succeed(p, c, 4, 20*time.Millisecond)
-		p.throttled()
+func TestPacerToleratesThrottlesUnderTarget(t *testing.T) {
+	p, c := paced(t, 100)
+	p.cut = true // slow growth
+	for range 4 {
+		succeed(p, c, 24, 10*time.Millisecond)
+		c.advance(10 * time.Millisecond)
+		p.throttled() // 1 in 25: under the 5 % target
 	}
-	if p.rate > 50 || p.rate < 40 {
-		t.Errorf("pace %.1f/s under a 50/s limit, want just under 50", p.rate)
-	}
-	for range 200 { // cuts never go below the floor
-		c.advance(paceCutEvery)
-		p.throttled()
-	}
-	if p.rate < paceMin {
-		t.Errorf("pace %v under the floor %v", p.rate, paceMin)
+	if p.rate < 100 {
+		t.Errorf("4 %% throttled answers cut the pace from 100 to %.1f", p.rate)
 	}
 }
 
-func TestPacerRecoversAndEnds(t *testing.T) {
-	p, c := newTestPacer()
-	_ = p.wait(context.Background())
-	succeed(p, c, 100, 10*time.Millisecond)
-	p.throttled()
+func TestPacerCutsToWhatSucceeded(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		every    time.Duration // calls answered this far apart
+		n        int           // a throttle after every n successes
+		accepted float64       // the share accepted
+	}{
+		// A token bucket of 50/s, paced at 100/s: half the answers throttled,
+		// 50 a second succeed; the cut lands just above 50.
+		{"half throttled", 10 * time.Millisecond, 1, 0.5},
+		// Strict spacing with jitter: a tenth of the calls throttled at
+		// 100/s; the cut is small.
+		{"a tenth throttled", 10 * time.Millisecond, 9, 0.9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, c := paced(t, 100)
+			p.cut = true
+			var before float64
+			for i, start := 1, p.lastCut; p.lastCut == start; i++ {
+				if c.t.Sub(start) > time.Minute {
+					t.Fatal("no cut in a minute")
+				}
+				c.advance(tc.every)
+				before = p.rate
+				if i%(tc.n+1) == 0 {
+					p.throttled()
+				} else {
+					p.success()
+				}
+			}
+			// The window ends on an answer: its share is tc.accepted give or
+			// take one call in 25.
+			if want := before * tc.accepted / (1 - paceTarget); math.Abs(p.rate-want) > 0.05*want {
+				t.Errorf("pace %.1f/s after the cut, want %.1f", p.rate, want)
+			}
+		})
+	}
+}
+
+func TestPacerNeverBelowTheFloor(t *testing.T) {
+	p, c := paced(t, 10)
+	for range 100 { // nothing succeeds
+		c.advance(paceCutEvery / 10)
+		p.throttled()
+	}
+	if p.rate != paceMin {
+		t.Errorf("pace %v when nothing succeeds, want the floor %v", p.rate, paceMin)
+	}
+}
+
+func TestPacerGrowth(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		cut           bool
+		sinceCut      time.Duration
+		sinceThrottle time.Duration
+		g             growth
+	}{
+		{"before the first cut", false, 0, 0, paceFast},
+		{"held after a cut", true, paceHold / 2, 0, growth{1, 1}},
+		{"after a cut", true, paceHold, 0, paceSlow},
+		{"quiet after a cut", true, max(paceHold, paceQuiet), paceQuiet, paceQuick},
+	} {
+		for _, rate := range []float64{100, 2} {
+			t.Run(fmt.Sprintf("%s at %v a second", tc.name, rate), func(t *testing.T) {
+				p, c := paced(t, rate)
+				p.cut, p.lastCut, p.lastThrottle = tc.cut, c.t.Add(-tc.sinceCut), c.t.Add(-tc.sinceThrottle)
+				// Calls succeed at the pace (it binds), for 1 ms.
+				p.successes, p.clean = nil, paceCutCalls
+				for i := range paceSamples {
+					p.successes = append(p.successes, c.t.Add(time.Duration(i-paceSamples)*time.Duration(float64(time.Second)/rate)))
+				}
+				succeed(p, c, 1, time.Millisecond)
+				// A window at 100/s is 250 ms; at 2/s it is 20 answers, 10 s.
+				// The pace grows by perSecond, but at most by perWindow in a
+				// window.
+				window := map[float64]float64{100: 0.25, 2: 10}[rate]
+				perSecond := min(tc.g.perSecond, math.Pow(tc.g.perWindow, 1/window))
+				want := rate * math.Pow(perSecond, 0.001)
+				if math.Abs(p.rate-want) > 1e-9*want {
+					t.Errorf("pace %.6f/s after 1 ms, want %.6f (×%.4f a second)", p.rate, want, perSecond)
+				}
+			})
+		}
+	}
+}
+
+func TestPacerEndsWhenItNoLongerBinds(t *testing.T) {
+	p, c := paced(t, 100)
+	p.cut = true
 	p.rate = 10 // far too slow, e.g. after a passing hiccup
 	c.advance(2 * paceQuiet)
 	// Calls succeed at 100 a second (the concurrency limit, not the pace,
@@ -110,5 +243,204 @@ func TestPacerRecoversAndEnds(t *testing.T) {
 	}
 	if p.rate != 0 {
 		t.Errorf("pace %.1f/s still set after 20 s without a throttle", p.rate)
+	}
+}
+
+// A simulation of the write loop (WithConcurrency workers, each waiting for
+// the pacer, calling, and reporting the answer) against a service that
+// admits calls from a token bucket, on a fake clock: deterministic, and
+// seconds of simulated time take milliseconds.
+
+// simBucket is the service's quota: rate tokens a second, at most burst
+// stored; a call without a token is throttled and takes none.
+type simBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func (b *simBucket) take(now time.Time) bool {
+	if !b.last.IsZero() {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// simNet is how long a call takes: the request reaches the service after
+// the worker's timer wakes late by up to wake and the request then travels
+// out (plus up to jitter more); the answer comes rtt after the call started
+// (a throttled one without the service's own work, service).
+type simNet struct {
+	wake, out, jitter, rtt, service time.Duration
+}
+
+// simResult is what a simulated run achieved.
+type simResult struct {
+	share     float64 // accepted calls beyond the burst, from the first to the last, as a share of the limit
+	throttled int
+	elapsed   time.Duration
+	done      bool // every call accepted within the simulated time allowed
+}
+
+type simEvent struct {
+	at     time.Time
+	seq    int
+	worker int
+	answer bool // else: ask the pacer for a slot
+	ok     bool
+}
+
+type simQueue []simEvent
+
+func (q simQueue) Len() int { return len(q) }
+func (q simQueue) Less(i, j int) bool {
+	return q[i].at.Before(q[j].at) || q[i].at.Equal(q[j].at) && q[i].seq < q[j].seq
+}
+func (q simQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *simQueue) Push(x any)   { *q = append(*q, x.(simEvent)) }
+func (q *simQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return e
+}
+
+// simulate makes calls writes with workers workers through a pacer against
+// bucket, and returns what it achieved.
+func simulate(workers, calls int, bucket simBucket, net simNet, seed uint64) simResult {
+	p, c := newTestPacer()
+	return simulateWith(p, c, workers, calls, bucket, net, seed)
+}
+
+// simPacer is what the write loop calls.
+type simPacer interface {
+	reserve() (time.Duration, bool)
+	success()
+	throttled()
+}
+
+func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket, net simNet, seed uint64) simResult {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	jitter := func(d time.Duration) time.Duration {
+		if d <= 0 {
+			return 0
+		}
+		return time.Duration(rng.Int64N(int64(d)))
+	}
+	bucket.tokens = bucket.burst
+	start := c.t
+	var q simQueue
+	seq := 0
+	push := func(e simEvent) { seq++; e.seq = seq; heap.Push(&q, e) }
+	for w := range workers {
+		push(simEvent{at: start, worker: w})
+	}
+	left, pending := calls, calls // writes not yet accepted; not yet taken by a worker
+	busy := make([]bool, workers) // the worker has a write to make
+	var res simResult
+	var firstOK, lastOK time.Time
+	deadline := start.Add(10 * time.Minute)
+	for q.Len() > 0 && left > 0 {
+		e := heap.Pop(&q).(simEvent)
+		if e.at.After(deadline) {
+			return res
+		}
+		c.t = e.at
+		switch {
+		case e.answer && e.ok:
+			p.success()
+			left--
+			busy[e.worker] = false
+		case e.answer:
+			p.throttled()
+			res.throttled++
+		}
+		if !busy[e.worker] {
+			if pending == 0 {
+				continue // this worker is done
+			}
+			pending--
+			busy[e.worker] = true
+		}
+		d, ok := p.reserve()
+		if !ok {
+			push(simEvent{at: c.t.Add(paceHorizon), worker: e.worker})
+			continue
+		}
+		send := c.t.Add(d + jitter(net.wake))
+		arrive := send.Add(net.out + jitter(net.jitter))
+		accepted := bucket.take(arrive)
+		answer := send.Add(net.rtt)
+		if accepted {
+			answer = answer.Add(net.service)
+			if firstOK.IsZero() {
+				firstOK = arrive
+			}
+			lastOK = arrive
+		}
+		push(simEvent{at: answer, worker: e.worker, answer: true, ok: accepted})
+	}
+	res.done = left == 0
+	res.elapsed = c.t.Sub(start)
+	if span := lastOK.Sub(firstOK).Seconds(); span > 0 {
+		res.share = (float64(calls) - bucket.burst) / span / bucket.rate
+	}
+	return res
+}
+
+// TestPacerSimulatedQuota runs 1,000 writes through a 100/s quota and 60
+// through a 3/s one (AWS's default for PutParameter), with 8 workers and
+// 20 ms per request, under both quota models: strict spacing (a token
+// bucket of size 1: any two calls less than 10 ms apart, the second is
+// throttled) and a token bucket of burst 10. The pacer knows neither.
+//
+// The requests reach the service with some jitter: each worker's timer
+// wakes up to 1 ms late (Go's timers on Linux), and the request then takes
+// 0.4 ms plus up to jitter more. Strict spacing is what such jitter hurts:
+// two calls sent 10.5 ms apart may arrive 9.9 ms apart. The figures the
+// simulation achieves are logged (go test -v -run PacerSimulated).
+func TestPacerSimulatedQuota(t *testing.T) {
+	ideal := simNet{rtt: 20 * time.Millisecond, service: 3 * time.Millisecond, out: 400 * time.Microsecond}
+	real := ideal
+	real.wake, real.jitter = time.Millisecond, 300*time.Microsecond
+	jittery := real
+	jittery.jitter = 2 * time.Millisecond
+	for _, tc := range []struct {
+		name      string
+		calls     int
+		limit     float64
+		burst     float64
+		net       simNet
+		wantShare float64 // at least, for 1,000 writes
+		wantTime  float64 // at most this many times (calls − burst) / limit, for 60
+	}{
+		{"100/s burst 10", 1000, 100, 10, real, 0.95, 0},
+		{"100/s burst 10 jittery", 1000, 100, 10, jittery, 0.95, 0},
+		{"100/s burst 5", 1000, 100, 5, real, 0.95, 0},
+		{"100/s strict spacing ideal timers", 1000, 100, 1, ideal, 0.87, 0},
+		{"100/s strict spacing", 1000, 100, 1, real, 0.80, 0},
+		{"100/s strict spacing jittery", 1000, 100, 1, jittery, 0.75, 0},
+		{"3/s burst 10", 60, 3, 10, real, 0, 1.1},
+		{"3/s strict spacing", 60, 3, 1, real, 0, 1.3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := simulate(8, tc.calls, simBucket{rate: tc.limit, burst: tc.burst}, tc.net, 1)
+			least := (float64(tc.calls) - tc.burst) / tc.limit
+			t.Logf("%d writes: %.1f %% of the quota, %d throttled, %.2f s simulated (%.2f × the least)",
+				tc.calls, 100*r.share, r.throttled, r.elapsed.Seconds(), r.elapsed.Seconds()/least)
+			if !r.done {
+				t.Fatalf("not every write was accepted within 10 simulated minutes: %+v", r)
+			}
+			if r.share < tc.wantShare {
+				t.Errorf("%.1f %% of the quota, want at least %.0f %%", 100*r.share, 100*tc.wantShare)
+			}
+			if tc.wantTime > 0 && r.elapsed.Seconds() > tc.wantTime*least {
+				t.Errorf("%.2f s, want at most %.2f × %.2f s", r.elapsed.Seconds(), tc.wantTime, least)
+			}
+		})
 	}
 }

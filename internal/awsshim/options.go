@@ -37,11 +37,19 @@ type Options struct {
 	// drop is logged as a FaultDropAfter fault. See also DropCreateAnswer.
 	DropFirstCreateAnswer bool
 	// PutParameterLimit is the number of SSM PutParameter calls accepted per
-	// second (token bucket); calls beyond it answer ThrottlingException.
-	// 0 means unlimited.
+	// second; calls beyond it answer ThrottlingException (and are not
+	// forwarded). 0 means unlimited. The quota is a token bucket of
+	// PutParameterBurst tokens, refilled continuously at PutParameterLimit
+	// tokens a second; a call takes a token as it arrives (before Delay),
+	// and a throttled call takes none. Two models of AWS's quota:
+	//
+	//   - Strict spacing: PutParameterBurst 1 (or less). A call arriving less
+	//     than 1/PutParameterLimit after the last accepted one is throttled,
+	//     however slow the average; two calls that arrive together, one is.
+	//   - Token bucket: PutParameterBurst N > 1. After a quiet spell N calls
+	//     arriving together are accepted; sustained, the limit holds.
 	PutParameterLimit float64
-	// PutParameterBurst is the token bucket capacity; 1 when a limit is set
-	// and this is not positive.
+	// PutParameterBurst is the token bucket's capacity; see PutParameterLimit.
 	PutParameterBurst int
 	// Faults are injected into requests; see Faults.
 	Faults Faults

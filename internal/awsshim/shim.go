@@ -114,6 +114,15 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if faulted {
 		s.st.fault(idx, c, kind)
 	}
+	// PutParameterLimit is applied as the request arrives, as AWS's front
+	// end applies a quota: not after Delay (whose timer is late by up to a
+	// millisecond, at random) nor after waiting for the writes before it
+	// (moto's time on them), which would otherwise decide which call is
+	// throttled. The answer still comes after Delay.
+	throttle := false
+	if c.service == "ssm" && c.op == "PutParameter" && (kind == "" || kind == FaultDropAfter || kind == FaultDelay) {
+		throttle = !s.takePut(time.Now())
+	}
 	s.mu.Unlock()
 
 	if !sleep(r, s.opts.Delay) {
@@ -134,7 +143,7 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		drop(w)
 		return
 	case FaultDropAfter:
-		s.handle(&discardWriter{}, r, c, idx, body)
+		s.handle(&discardWriter{}, r, c, idx, body, throttle)
 		drop(w)
 		return
 	case FaultDelay:
@@ -142,12 +151,17 @@ func (s *Shim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.handle(w, r, c, idx, body)
+	s.handle(w, r, c, idx, body, throttle)
 }
 
 // handle applies the AWS behaviour to one request, call number idx,
-// forwarding it unless the shim answers it itself.
-func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, idx int, body []byte) {
+// forwarding it unless the shim answers it itself. A PutParameter over
+// PutParameterLimit (throttle) is answered ThrottlingException.
+func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, idx int, body []byte, throttle bool) {
+	if throttle {
+		writeError(w, c, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		return
+	}
 	if !isRead(c) {
 		s.writes.Lock()
 		defer s.writes.Unlock()
@@ -159,10 +173,6 @@ func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, idx int, b
 		if s.ddbBefore(w, c, req) {
 			return
 		}
-	}
-	if c.service == "ssm" && c.op == "PutParameter" && !s.admitPut() {
-		writeError(w, c, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
-		return
 	}
 	resp, err := s.forward(r, body)
 	if err != nil {
@@ -195,11 +205,9 @@ func (s *Shim) handle(w http.ResponseWriter, r *http.Request, c call, idx int, b
 	writeBody(w, c, resp.StatusCode, out)
 }
 
-// admitPut applies PutParameterLimit to one PutParameter call.
-func (s *Shim) admitPut() bool {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// takePut applies PutParameterLimit to one PutParameter call arriving at
+// now, and reports whether it is admitted. s.mu must be held.
+func (s *Shim) takePut(now time.Time) bool {
 	if !s.puts.take(now) {
 		s.st.throttled++
 		return false

@@ -97,7 +97,8 @@ func (s *Shim) Throttled() int {
 }
 
 // AcceptedPuts returns when each PutParameter call accepted by the limiter
-// was admitted, for measuring the achieved write rate.
+// arrived (and was admitted), in order, for measuring the achieved write
+// rate.
 func (s *Shim) AcceptedPuts() []time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
