@@ -1,33 +1,12 @@
 package integration_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
-
-	"go.uber.org/goleak"
 
 	"github.com/sentinel-tools/bootstrap/internal/emulator"
 )
 
-// TestMain runs the tests, stops the emulators they started, and then fails
-// if any goroutine outlives them: Run must leave nothing behind, also when
-// ctx is cancelled in the middle of a wait.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	emulator.StopAll()
-	if code == 0 {
-		if err := goleak.Find(leakIgnores...); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: goroutines outlived the tests: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// leakIgnores are goroutines that belong to no Run: the idle keep-alive
-// connections of the SDK's shared HTTP transport.
-var leakIgnores = []goleak.Option{
-	goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-	goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-}
+// TestMain runs the tests, stops the emulators they started, and fails if
+// any goroutine outlives them.
+func TestMain(m *testing.M) { os.Exit(emulator.RunTests(m)) }

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // EndpointEnv names the environment variable that, when set, makes Moto
@@ -94,4 +96,27 @@ func skipOrFatal(tb testing.TB, msg string) {
 		tb.Fatalf("emulator missing in CI: %s", msg)
 	}
 	tb.Skipf("\n*****\n***** SKIPPING: %s\n*****", msg)
+}
+
+// RunTests is the TestMain of a package whose tests start emulators: it runs
+// the tests, stops the shared emulators, and then fails if any goroutine
+// outlives them (Run must leave nothing behind, also when ctx is cancelled
+// in the middle of a wait). It returns the exit code for os.Exit.
+func RunTests(m *testing.M) int {
+	code := m.Run()
+	StopAll()
+	if code == 0 {
+		if err := goleak.Find(leakIgnores...); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: goroutines outlived the tests: %v\n", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// leakIgnores are goroutines that belong to no Run: the idle keep-alive
+// connections of the SDK's shared HTTP transport.
+var leakIgnores = []goleak.Option{
+	goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
 }
