@@ -45,15 +45,7 @@ func newExampleAccount() *exampleAccount {
 		func(_ context.Context, in *ssm.GetParametersInput, _ ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
 			a.mu.Lock()
 			defer a.mu.Unlock()
-			out := &ssm.GetParametersOutput{}
-			for _, n := range in.Names {
-				if p, ok := a.params[n]; ok {
-					out.Parameters = append(out.Parameters, p)
-				} else {
-					out.InvalidParameters = append(out.InvalidParameters, n)
-				}
-			}
-			return out, nil
+			return getParametersFrom(a.params, in.Names), nil
 		})
 	s.EXPECT().PutParameter(gomock.Any(), gomock.Any(), gomock.Any()).AnyTimes().DoAndReturn(
 		func(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {

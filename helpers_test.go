@@ -343,6 +343,20 @@ func expectEnablePITR(ddb *mocks.MockDynamoDBAPI, name string) *gomock.Call {
 		})
 }
 
+// getParametersFrom answers GetParameters as SSM does, from the parameters
+// that exist: those found, and the other names as InvalidParameters.
+func getParametersFrom(params map[string]ssmtypes.Parameter, names []string) *ssm.GetParametersOutput {
+	out := &ssm.GetParametersOutput{}
+	for _, n := range names {
+		if p, ok := params[n]; ok {
+			out.Parameters = append(out.Parameters, p)
+		} else {
+			out.InvalidParameters = append(out.InvalidParameters, n)
+		}
+	}
+	return out
+}
+
 // validPolicy is a Sentinel policy that passes the package's checks.
 func validPolicy(profile string) string {
 	return fmt.Sprintf("version: \"1\"\nrules:\n  - name: allow-%s\n    effect: allow\n    conditions:\n      profiles: [%s]\n", profile, profile)

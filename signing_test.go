@@ -102,15 +102,7 @@ func newFakeAWS(t *testing.T) (*fakeAWS, []bootstrap.Option) {
 				t.Errorf("GetParameters with %d names", len(in.Names))
 			}
 			f.log = append(f.log, "get "+strings.Join(in.Names, ","))
-			out := &ssm.GetParametersOutput{}
-			for _, n := range in.Names {
-				if p, ok := f.params[n]; ok {
-					out.Parameters = append(out.Parameters, p)
-				} else {
-					out.InvalidParameters = append(out.InvalidParameters, n)
-				}
-			}
-			return out, nil
+			return getParametersFrom(f.params, in.Names), nil
 		})
 	s.EXPECT().PutParameter(gomock.Any(), gomock.Any(), gomock.Any()).AnyTimes().DoAndReturn(
 		func(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
