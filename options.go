@@ -253,36 +253,21 @@ func WithRegion(region string) Option {
 // WithSSMClient sets the SSM client. Default: ssm.NewFromConfig(cfg), so the
 // SDK's endpoint settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, …) apply.
 func WithSSMClient(c SSMAPI) Option {
-	return optionFunc(func(s *settings) {
-		if isNil(c) {
-			s.fail("WithSSMClient", "nil", "the client is nil; leave the option out to build one from cfg")
-		}
-		s.ssm = c
-	})
+	return clientOption("WithSSMClient", c, func(s *settings) { s.ssm = c })
 }
 
 // WithDynamoDBClient sets the DynamoDB client. Default:
 // dynamodb.NewFromConfig(cfg), so the SDK's endpoint settings
 // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, …) apply.
 func WithDynamoDBClient(c DynamoDBAPI) Option {
-	return optionFunc(func(s *settings) {
-		if isNil(c) {
-			s.fail("WithDynamoDBClient", "nil", "the client is nil; leave the option out to build one from cfg")
-		}
-		s.ddb = c
-	})
+	return clientOption("WithDynamoDBClient", c, func(s *settings) { s.ddb = c })
 }
 
 // WithKMSClient sets the KMS client, used only with WithPolicySigning.
 // Default: kms.NewFromConfig(cfg), so the SDK's endpoint settings
 // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS, …) apply.
 func WithKMSClient(c KMSAPI) Option {
-	return optionFunc(func(s *settings) {
-		if isNil(c) {
-			s.fail("WithKMSClient", "nil", "the client is nil; leave the option out to build one from cfg")
-		}
-		s.kms = c
-	})
+	return clientOption("WithKMSClient", c, func(s *settings) { s.kms = c })
 }
 
 // WithPolicySigning signs every policy parameter Run creates with the KMS
@@ -365,6 +350,17 @@ func WithProgress(fn func(Event)) Option {
 // pace slows down and the write is retried. Default: 8.
 func WithConcurrency(n int) Option {
 	return optionFunc(func(s *settings) { s.concurrency = n })
+}
+
+// clientOption sets a client, refusing a nil one (which would panic at its
+// first call).
+func clientOption(option string, c any, set func(*settings)) Option {
+	return optionFunc(func(s *settings) {
+		if isNil(c) {
+			s.fail(option, "nil", "the client is nil; leave the option out to build one from cfg")
+		}
+		set(s)
+	})
 }
 
 // isNil reports a nil client, also one of a nil pointer type, which would
