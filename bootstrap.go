@@ -222,7 +222,7 @@ func start(ctx context.Context, awsCfg aws.Config, opts []Option, destroy bool) 
 	}
 	rep.Summary = summarize(rep)
 	rep.DurationMS = time.Since(began).Milliseconds()
-	return rep, rep.incomplete(ctx)
+	return rep, rep.incomplete(ctx, r.panicErr())
 }
 
 func summarize(rep *Report) Summary {
@@ -258,7 +258,9 @@ func summarize(rep *Report) Summary {
 }
 
 // incomplete returns the *IncompleteError for the failed results, or nil.
-func (rep *Report) incomplete(ctx context.Context) error {
+// A panic of the progress callback is an error even when every result was
+// done by then (it happened in the last event): the caller must hear of it.
+func (rep *Report) incomplete(ctx context.Context, panicked *PanicError) error {
 	var e IncompleteError
 	for _, p := range rep.Parameters {
 		if p.Status == StatusFailed {
@@ -276,8 +278,11 @@ func (rep *Report) incomplete(ctx context.Context) error {
 			e.Errors = append(e.Errors, t.Error)
 		}
 	}
-	if len(e.Failed) == 0 {
+	switch {
+	case len(e.Failed) == 0 && panicked == nil:
 		return nil
+	case len(e.Failed) == 0:
+		return &IncompleteError{Cause: panicked}
 	}
 	if ctx.Err() != nil {
 		e.Cause = context.Cause(ctx) // the caller's ctx error, or the progress callback's *PanicError

@@ -36,7 +36,9 @@ func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
 // Each failure's details are in the Report.
 type IncompleteError struct {
 	// Failed names each failed resource, as "table <name>", "parameter
-	// <name>" or "signature <name>", in report order.
+	// <name>" or "signature <name>", in report order. It is empty when the
+	// WithProgress callback panicked after every resource was done (in the
+	// last event): Cause is then the *PanicError.
 	Failed []string
 	// Errors holds the error message of each failed resource, in the same
 	// order as Failed.
@@ -52,6 +54,9 @@ const maxErrorDetails = 10
 
 // Error names each failed resource, with the first messages.
 func (e *IncompleteError) Error() string {
+	if len(e.Failed) == 0 && e.Cause != nil {
+		return fmt.Sprintf("%s: every resource is done, but %v", ErrIncomplete, e.Cause)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d resource", ErrIncomplete, len(e.Failed))
 	if len(e.Failed) != 1 {

@@ -70,7 +70,8 @@ func attempt[T any](ctx context.Context, r *runner, how retryRule, op func(conte
 		case throttled, how.notYet != nil && how.notYet(err):
 		case isTransient(err) && transient > 0:
 			transient--
-			unsure = true
+			// A LimitExceededException is a refusal (4xx): nothing was done.
+			unsure = unsure || !hasCode(err, codeLimitExceeded)
 		default:
 			return out, unsure, err
 		}

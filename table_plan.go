@@ -144,24 +144,26 @@ func planTable(t *tableSpec, o *observed) tablePlan {
 
 	for _, x := range t.indexes {
 		g := findIndex(d, x.name)
-		if g == nil {
+		if deleting := g != nil && g.IndexStatus == types.IndexStatusDeleting; g == nil || deleting {
+			// Missing, or someone is deleting a Sentinel index: it is added
+			// (again, once it is gone: AWS refuses to create an index of the
+			// same name before), if it can be.
+			state, before := "is missing", len(p.problems)
+			if deleting {
+				state = "is being deleted (DELETING)"
+			}
 			for _, a := range []string{x.hash, x.sort} {
 				if ty := attrType(d, a); ty != "" && ty != types.ScalarAttributeTypeS {
-					problem("index %s is missing, and cannot be added: attribute %s is defined as %s, Sentinel needs S", x.name, a, ty)
+					problem("index %s %s, and cannot be added: attribute %s is defined as %s, Sentinel needs S", x.name, state, a, ty)
 				}
 			}
 			if provisioned {
-				problem("index %s is missing, and bootstrap cannot add it to a PROVISIONED table without choosing its capacity: add it yourself (keys %s, %s; projection ALL) or switch the table to PAY_PER_REQUEST", x.name, x.hash, x.sort)
+				problem("index %s %s, and bootstrap cannot add it to a PROVISIONED table without choosing its capacity: add it yourself (keys %s, %s; projection ALL) or switch the table to PAY_PER_REQUEST", x.name, state, x.hash, x.sort)
 			}
-			p.changes = append(p.changes, change{kind: changeIndex, text: "add index " + x.name, index: x})
-			continue
-		}
-		if g.IndexStatus == types.IndexStatusDeleting {
-			// Someone is deleting a Sentinel index: it is added again, once
-			// it is gone (AWS refuses to create an index of the same name
-			// before).
-			p.waitFor("waiting for index " + x.name + " to be deleted")
-			p.warnings = append(p.warnings, fmt.Sprintf("index %s is being deleted (DELETING); apply waits until it is gone, then adds it again", x.name))
+			if deleting && len(p.problems) == before {
+				p.waitFor("waiting for index " + x.name + " to be deleted")
+				p.warnings = append(p.warnings, fmt.Sprintf("index %s is being deleted (DELETING); apply waits until it is gone, then adds it again", x.name))
+			}
 			p.changes = append(p.changes, change{kind: changeIndex, text: "add index " + x.name, index: x})
 			continue
 		}
@@ -208,7 +210,7 @@ func planTable(t *tableSpec, o *observed) tablePlan {
 		return true
 	})
 	if len(p.problems) > 0 {
-		p.changes = nil // a table that cannot be repaired is left entirely alone
+		p.changes, p.wait = nil, "" // a table that cannot be repaired is left entirely alone
 	}
 	return p
 }

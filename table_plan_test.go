@@ -203,6 +203,10 @@ func planCases() []planCase {
 		{name: "index projecting KEYS_ONLY", spec: def, obs: table(func(d *types.TableDescription) {
 			ptIndex(d, "gsi-status").Projection = &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
 		}), problems: []string{"gsi-status", "KEYS_ONLY"}},
+		{name: "Sentinel index DELETING on a PROVISIONED table: the same problem as a missing one", spec: def, obs: table(func(d *types.TableDescription) {
+			ptIndex(d, "gsi-user").IndexStatus = types.IndexStatusDeleting
+			d.BillingModeSummary = nil
+		}), problems: []string{"gsi-user", "being deleted", "PROVISIONED"}, warnings: []string{"PROVISIONED"}},
 		{name: "index missing on a PROVISIONED table", spec: def, obs: table(func(d *types.TableDescription) { without("gsi-user")(d); d.BillingModeSummary = nil }),
 			problems: []string{"gsi-user", "PROVISIONED"}, warnings: []string{"PROVISIONED"}},
 		{name: "index missing, its key defined as N", spec: def, obs: table(func(d *types.TableDescription) {

@@ -113,6 +113,9 @@ func (t *tableRun) converge(ctx context.Context) error {
 			c := p.changes[next]
 			if err := t.execute(ctx, o, c); err != nil {
 				failed = append(failed, changeError{c, err})
+				// What was done before the failure (a table created, whose
+				// description could not be read) is part of the result.
+				t.record(o, p)
 				if ctx.Err() != nil || c.kind == changeCreate {
 					return stop(nil)
 				}

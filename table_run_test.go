@@ -99,6 +99,27 @@ func TestLostCreateAnswerIsStillCreate(t *testing.T) {
 	}
 }
 
+// LimitExceededException is a refusal: a CreateTable answered with it did
+// nothing, so a ResourceInUseException after it is someone else's table
+// (update), not this run's (create).
+func TestLimitExceededThenInUseIsNotCreate(t *testing.T) {
+	s, d := newMocks(t)
+	const name = "sentinel-breakglass"
+	active := activeTable(bootstrap.PurposeBreakGlass, "")
+	gomock.InOrder(
+		expectNotFound(d, name),
+		expectCreate(t, d, name, nil, opErr("DynamoDB", "CreateTable", &types.LimitExceededException{Message: aws.String("too many tables being created")})),
+		expectCreate(t, d, name, nil, opErr("DynamoDB", "CreateTable", &types.ResourceInUseException{Message: aws.String("Table already exists")})),
+		expectDescribe(d, name, active),
+	)
+	expectTTL(d, name, types.TimeToLiveStatusDisabled, "").Times(1)
+	expectPITR(d, name, types.PointInTimeRecoveryStatusEnabled).Times(1)
+	d.EXPECT().UpdateTimeToLive(gomock.Any(), named(name), gomock.Any()).Return(&dynamodb.UpdateTimeToLiveOutput{}, nil)
+
+	rep := mustRun(t, opts(clients(s, d), bootstrap.WithBreakGlass())...)
+	checkTable(t, rep.Tables[0], bootstrap.ActionUpdate, bootstrap.StatusOK, "enable TTL on ttl")
+}
+
 // A failure after CreateTable leaves a created table: the result says
 // create, failed, and Done says what exists now.
 func TestFailureAfterCreateSaysWhatWasDone(t *testing.T) {
@@ -124,6 +145,29 @@ func TestFailureAfterCreateSaysWhatWasDone(t *testing.T) {
 		t.Errorf("Changes = %q; want %q", got.Changes, want)
 	}
 	checkContains(t, "Error", got.Error, "enable TTL on ttl", "AccessDeniedException")
+}
+
+// A table created by this run whose description cannot be read afterwards
+// (CreateTable answered without one, then DescribeTable refused) is still
+// reported as created: create, failed, Done naming it.
+func TestCreatedTableUnreadableAfterwardsIsDone(t *testing.T) {
+	s, d := newMocks(t)
+	const name = "sentinel-sessions"
+	gomock.InOrder(
+		expectNotFound(d, name),
+		expectCreate(t, d, name, &dynamodb.CreateTableOutput{}, nil),
+		d.EXPECT().DescribeTable(gomock.Any(), named(name), gomock.Any()).Return(nil, accessDenied("DynamoDB", "DescribeTable")),
+	)
+	rep, err := bootstrap.Run(t.Context(), testConfig(), opts(clients(s, d), bootstrap.WithSessions())...)
+	checkIncomplete(t, err, []string{"table " + name})
+	got := rep.Tables[0]
+	if got.Action != bootstrap.ActionCreate || got.Status != bootstrap.StatusFailed {
+		t.Errorf("result %+v; want create, failed", got)
+	}
+	if want := []string{"create table"}; !slices.Equal(got.Done, want) {
+		t.Errorf("Done = %q; want %q", got.Done, want)
+	}
+	checkContains(t, "Error", got.Error, "AccessDenied")
 }
 
 // Statuses from which a table does not become ACTIVE by itself fail at
@@ -162,6 +206,29 @@ func TestUnusableTableStatusesFailAtOnce(t *testing.T) {
 // A panic in the WithProgress callback is recovered: Run stops at once and
 // returns the Report, every unfinished result failed naming WithProgress,
 // and an error matching ErrIncomplete that unwraps to a *PanicError with
+// A panic in the last event, when every resource is done, still reaches
+// the caller as an error: ErrIncomplete with the *PanicError, no result
+// failed.
+func TestProgressPanicInLastEventIsReported(t *testing.T) {
+	s, d := newMocks(t)
+	expectCorrectTable(d, bootstrap.PurposeApprovals, true, nil)
+	boom := errors.New("progress bar broke at the end")
+	progress := func(e bootstrap.Event) {
+		if e.Phase == bootstrap.PhaseDone {
+			panic(boom)
+		}
+	}
+	rep, err := bootstrap.Run(t.Context(), testConfig(), opts(clients(s, d), bootstrap.WithApprovals(), bootstrap.WithProgress(progress))...)
+	var pe *bootstrap.PanicError
+	if !errors.Is(err, bootstrap.ErrIncomplete) || !errors.As(err, &pe) || pe.Value != boom {
+		t.Fatalf("err = %v; want ErrIncomplete with the *PanicError", err)
+	}
+	checkContains(t, "error", err.Error(), "every resource is done", "WithProgress", "progress bar broke at the end")
+	if got := rep.Tables[0]; got.Status != bootstrap.StatusOK || got.Action != bootstrap.ActionNone {
+		t.Errorf("result %+v; want none, ok", got)
+	}
+}
+
 // the value and the stack. The test's own recover() catches nothing.
 func TestProgressPanicIsRecovered(t *testing.T) {
 	s, d := newMocks(t)
