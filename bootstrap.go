@@ -323,7 +323,9 @@ const (
 // return an error matching ErrInvalidConfig. Options that only steer a run
 // (WithPlanOnly, WithProgress, WithConcurrency, WithWaitTimeout) are
 // accepted and have no effect. Export reads no current state and makes no
-// AWS call.
+// AWS call, except with WithPolicySigning: it then signs the exported
+// policies with the signing key in KMS, and the output pins those policy
+// bytes and their signatures.
 //
 // Each format has limits of its own, also reported as ErrInvalidConfig: a
 // CloudFormation template must fit CloudFormation's quotas (51,200 bytes

@@ -426,6 +426,21 @@ func (m *exportModel) cfnManagedPolicy(p exportIAMPolicy) (*cfnManagedPolicyProp
 	}
 	for _, st := range doc.Statement {
 		cs := cfnStatement{Sid: st.Sid, Effect: st.Effect, Action: st.Action}
+		if st.Sid == sidTableKey {
+			// The tables' key is the template parameter, given at deploy
+			// time in any form (key ID, key ARN, alias, alias ARN), which IAM
+			// cannot resolve: a key ARN in the statement would refuse an
+			// alias, and the key named at export would stay after an
+			// override. So: any key of the stack's region, used only by
+			// DynamoDB there on the caller's behalf; the key's own policy
+			// still decides who may use it.
+			cs.Resource = []cfnString{cfnSub("arn:${AWS::Partition}:kms:${AWS::Region}:*:key/*")}
+			var via cfnMap[cfnString]
+			via.add("kms:ViaService", cfnSub("dynamodb.${AWS::Region}.${AWS::URLSuffix}"))
+			cs.Condition.add("StringEquals", via)
+			out.PolicyDocument.Statement = append(out.PolicyDocument.Statement, cs)
+			continue
+		}
 		for _, r := range st.Resource {
 			cs.Resource = append(cs.Resource, m.cfnPortable(r))
 		}

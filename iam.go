@@ -44,6 +44,8 @@ var (
 	// rateLimitActions are the item actions of Sentinel's rate limiter
 	// (CONTRACT.md §1): it only ever calls UpdateItem.
 	rateLimitActions = []string{"dynamodb:UpdateItem"}
+	// sidTableKey is the statement that lets DynamoDB use the tables' KMS key.
+	sidTableKey = "TableEncryptionKeyViaDynamoDB"
 	// signingActions are the KMS operations Run calls with WithPolicySigning.
 	signingActions = []string{"kms:DescribeKey", "kms:Sign", "kms:Verify"}
 	// tableKeyActions are what DynamoDB does with a customer-managed table key
@@ -150,7 +152,7 @@ func iamPolicies(s *config) []IAMPolicy {
 			cond = map[string]map[string]string{}
 		}
 		cond["StringEquals"] = map[string]string{"kms:ViaService": "dynamodb." + s.region + "." + s.dnsSuffix}
-		stmts = append(stmts, iamStatement{Sid: "TableEncryptionKeyViaDynamoDB", Action: tableKeyActions, Resource: []string{resource}, Condition: cond})
+		stmts = append(stmts, iamStatement{Sid: sidTableKey, Action: tableKeyActions, Resource: []string{resource}, Condition: cond})
 	}
 	out = append(out, newIAMPolicy(IAMPolicyBootstrap, "Exactly what bootstrap needs to plan and apply these options, for least privilege.", stmts...))
 	return out

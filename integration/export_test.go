@@ -247,6 +247,38 @@ func TestIntegrationExportCloudFormationDeploy(t *testing.T) {
 	}
 }
 
+// The template's KMS key parameter takes an alias at deploy time, as the
+// README shows for StackSets, although the template was exported with a
+// key ARN and IAM policies: an IAM statement naming the key parameter
+// would be refused (an IAM resource must be an ARN).
+func TestIntegrationExportCloudFormationKeyOverride(t *testing.T) {
+	e := newEnv(t, awsshim.Options{})
+	cfn := cloudformation.NewFromConfig(emulator.Config(emulator.Moto(t)))
+	ctx := context.Background()
+	set := exportSets(t, e)[1]
+	if set.key == "" {
+		t.Fatal("the set with a KMS key has none")
+	}
+	tpl := string(withoutParameterTags(t, e.export(bootstrap.FormatCloudFormation, set.opts...)))
+	alias := "alias/sentinel" + e.suffix
+	stack := "sentinelkey" + strings.NewReplacer("-", "", "_", "").Replace(e.suffix)
+	_, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName:    aws.String(stack),
+		TemplateBody: aws.String(tpl),
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityNamedIam},
+		Parameters:   []cfntypes.Parameter{{ParameterKey: aws.String("TableKMSKey"), ParameterValue: aws.String(alias)}},
+	})
+	if err != nil {
+		t.Fatalf("CreateStack with TableKMSKey=%s: %v", alias, err)
+	}
+	w := cloudformation.NewStackCreateCompleteWaiter(cfn, func(o *cloudformation.StackCreateCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+	})
+	if err := w.Wait(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)}, time.Minute); err != nil {
+		t.Errorf("TableKMSKey=%s: the stack was not created: %v", alias, err)
+	}
+}
+
 func deleteZero(m map[string]int) map[string]int {
 	maps.DeleteFunc(m, func(_ string, n int) bool { return n == 0 })
 	return m

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,7 @@ func TestExportUsageErrors(t *testing.T) {
 		{[]string{"--profile", "dev", "--export", "terraform", "--plan"}, "drop --plan"},
 		{[]string{"--profile", "dev", "--export", "terraform", "--s3-bucket", "b"}, "--s3-bucket"},
 		{[]string{"--with-approvals", "--export", "terraform", "--kms-key", "alias/sentinel"}, "--kms-key"},
+		{manyProfiles(120, "--export", "cloudformation", "--all"), "--s3-bucket"}, // over CloudFormation's inline limit
 	} {
 		r := runBinary(t, nil, tc.args...)
 		if r.code == 0 {
@@ -57,4 +59,13 @@ func TestExportUsageErrors(t *testing.T) {
 			t.Errorf("%q: %q; want it to name the flag (%q), never an option", tc.args, line, tc.want)
 		}
 	}
+}
+
+// manyProfiles is n --profile flags, then more.
+func manyProfiles(n int, more ...string) []string {
+	var args []string
+	for i := range n {
+		args = append(args, "--profile", fmt.Sprintf("team-%03d", i))
+	}
+	return append(args, more...)
 }

@@ -82,7 +82,7 @@ func flagFor(option string) (string, bool) {
 	return "--" + f, true
 }
 
-var optionName = regexp.MustCompile(`\bWith(?:out)?[A-Z][A-Za-z]*(?:\(\))?`)
+var optionName = regexp.MustCompile(`\bWith(?:out)?[A-Z][A-Za-z0-9]*(?:\(\))?`)
 
 // cliText rewrites a library message for the command line: option names
 // become flags.
@@ -102,6 +102,7 @@ var textFixes = strings.NewReplacer(
 	"leave the option out", "leave the flag out",
 	"set cfg.Region (for example through AWS_REGION)", "set AWS_REGION (or region in your AWS config file)",
 	", WithNameSuffix included", "", // the command has no name suffix
+	", the CLI's --s3-bucket", "", // the option, once named as its flag
 )
 
 // errorText says what went wrong and what to do, in one line, naming flags
