@@ -183,6 +183,7 @@ func start(ctx context.Context, awsCfg aws.Config, opts []Option, destroy bool) 
 	switch {
 	case destroy:
 		mode = ModeDestroy
+		c = c.withSignatureNames()
 	case c.planOnly:
 		mode = ModePlan
 	}

@@ -34,14 +34,16 @@ func TestDestroyDeletesAndWaits(t *testing.T) {
 		p := string(rune('a' + i))
 		profiles, names = append(profiles, p), append(names, paramName(p))
 	}
-	s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).Times(2).DoAndReturn(
+	// With each policy its signature (WithPolicySigning or not): 24 names.
+	// Only c's signature is there.
+	s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).Times(3).DoAndReturn(
 		func(_ context.Context, in *ssm.DeleteParametersInput, _ ...func(*ssm.Options)) (*ssm.DeleteParametersOutput, error) {
 			if len(in.Names) > 10 {
 				t.Errorf("DeleteParameters with %d names", len(in.Names))
 			}
 			out := &ssm.DeleteParametersOutput{}
 			for _, n := range in.Names {
-				if n == paramName("b") { // not there
+				if n == paramName("b") || strings.HasPrefix(n, "/sentinel/signatures/") && n != "/sentinel/signatures/c" { // not there
 					out.InvalidParameters = append(out.InvalidParameters, n)
 				} else {
 					out.DeletedParameters = append(out.DeletedParameters, n)
@@ -53,8 +55,16 @@ func TestDestroyDeletesAndWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Mode != bootstrap.ModeDestroy || rep.Summary != (bootstrap.Summary{Delete: 12, None: 1}) {
-		t.Errorf("mode %s summary %+v, want destroy with 12 deleted and 1 none", rep.Mode, rep.Summary)
+	if rep.Mode != bootstrap.ModeDestroy || rep.Summary != (bootstrap.Summary{Delete: 13, None: 1}) {
+		t.Errorf("mode %s summary %+v, want destroy with 13 deleted (12 policies or table, 1 signature) and 1 none", rep.Mode, rep.Summary)
+	}
+	for _, p := range rep.Parameters {
+		switch sig := p.Signature; {
+		case p.Profile == "c" && (sig == nil || sig.Name != "/sentinel/signatures/c" || sig.Action != bootstrap.ActionDelete || sig.Status != bootstrap.StatusOK):
+			t.Errorf("c's signature, deleted with its policy: %+v", sig)
+		case p.Profile != "c" && sig != nil:
+			t.Errorf("%s: a signature result %+v for a signature that was not there", p.Profile, sig)
+		}
 	}
 	if p := paramResult(t, rep, "b"); p.Action != bootstrap.ActionNone || p.Status != bootstrap.StatusOK {
 		t.Errorf("missing parameter: %+v", p)

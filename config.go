@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,6 +46,20 @@ type paramSpec struct {
 	name    string // the full SSM name
 	sigName string // the signature parameter's name, with WithPolicySigning
 	policy  string // the WithPolicy text; "" for the starter policy
+}
+
+// withSignatureNames is c with the signature parameter name of every
+// policy parameter, for Destroy: it deletes a policy's signature with the
+// policy, whether or not its options include WithPolicySigning, because a
+// signature left behind would be checked against the next policy written
+// under that name (and a signed Run never overwrites it).
+func (c *config) withSignatureNames() *config {
+	d := *c
+	d.params = slices.Clone(c.params)
+	for i := range d.params {
+		d.params[i].sigName = signatureName(d.params[i].name)
+	}
+	return &d
 }
 
 // resolve applies opts, checks every value in a fixed order and returns the

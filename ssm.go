@@ -326,6 +326,7 @@ func (r *runner) destroyParameters(ctx context.Context, results []ParameterResul
 				}
 			}
 		}
+		r.dropAbsentSignatures(results)
 		r.finishParameters(ctx, results)
 		return
 	}
@@ -352,14 +353,31 @@ func (r *runner) destroyParameters(ctx context.Context, results []ParameterResul
 				*action, *status, *errText = ActionDelete, StatusFailed, "deleting the parameter: "+describe(err)
 			case deleted[r.nameOf(n)]:
 				*action = ActionDelete
-			case unsure:
+			case unsure && (!n.sig || r.cfg.signing != nil):
 				// Listed in InvalidParameters after an attempt whose answer
-				// was lost: that attempt deleted it.
+				// was lost: that attempt deleted it. (A signature the options
+				// did not ask for is most likely one that was never there.)
 				*action = ActionDelete
 			default: // listed in InvalidParameters: it was not there
 				*action = ActionNone
 			}
 		}
 	})
+	r.dropAbsentSignatures(results)
 	r.finishParameters(ctx, results)
+}
+
+// dropAbsentSignatures removes, without WithPolicySigning, the signature
+// results of Destroy that found nothing to delete: the options did not ask
+// for signatures, so only one that was there (or could not be read) is
+// worth a line.
+func (r *runner) dropAbsentSignatures(results []ParameterResult) {
+	if r.cfg.signing != nil {
+		return
+	}
+	for i := range results {
+		if s := results[i].Signature; s != nil && s.Action == ActionNone && s.Status != StatusFailed && s.Error == "" {
+			results[i].Signature = nil
+		}
+	}
 }

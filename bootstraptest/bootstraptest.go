@@ -92,7 +92,7 @@ func teardown(t testing.TB, cfg aws.Config, opts []bootstrap.Option, rep *bootst
 	}
 }
 
-// createdBy names ("table NAME", "parameter NAME") what a Run created: the
+// createdBy names ("table NAME", "parameter NAME", "signature NAME") what a Run created: the
 // parameters it created, and the tables it created, even when a later step
 // failed (Done then still says "create table").
 func createdBy(rep *bootstrap.Report) map[string]bool {
@@ -103,6 +103,9 @@ func createdBy(rep *bootstrap.Report) map[string]bool {
 	for _, p := range rep.Parameters {
 		if p.Action == bootstrap.ActionCreate && p.Status == bootstrap.StatusOK {
 			out["parameter "+p.Name] = true
+		}
+		if s := p.Signature; s != nil && s.Action == bootstrap.ActionCreate && s.Status == bootstrap.StatusOK {
+			out["signature "+s.Name] = true
 		}
 	}
 	for _, tb := range rep.Tables {
@@ -119,6 +122,9 @@ func deletions(plan *bootstrap.Report) []string {
 	for _, p := range plan.Parameters {
 		if p.Action == bootstrap.ActionDelete {
 			out = append(out, "parameter "+p.Name)
+		}
+		if s := p.Signature; s != nil && s.Action == bootstrap.ActionDelete {
+			out = append(out, "signature "+s.Name)
 		}
 	}
 	for _, tb := range plan.Tables {

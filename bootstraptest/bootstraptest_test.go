@@ -370,3 +370,36 @@ func parametersUnder(t *testing.T, cfg aws.Config, root string) []string {
 	}
 	return names
 }
+
+// A signature that this Run did not create, under the name Sentinel reads
+// for a policy the Run created, is not deleted by the teardown (Destroy
+// deletes a policy's signature with it): the teardown leaves everything and
+// says why.
+func TestTeardownLeavesASignatureItDidNotCreate(t *testing.T) {
+	cfg := bootstraptest.Moto(t)
+	ft := newFakeT(t)
+	var rep *bootstrap.Report
+	ft.do(func() { rep = bootstraptest.Run(ft, cfg, bootstrap.WithProfiles("dev")) })
+	if ft.failed || rep == nil {
+		t.Fatalf("Run failed: %s", ft.msg)
+	}
+	policy := rep.Parameters[0].Name
+	// Sentinel's name for the signature of a policy outside /sentinel/policies/.
+	sig := "/sentinel/signatures/" + strings.TrimPrefix(policy, "/")
+	client := ssm.NewFromConfig(cfg)
+	if _, err := client.PutParameter(context.Background(), &ssm.PutParameterInput{
+		Name: aws.String(sig), Value: aws.String("someone else's signature"), Type: ssmtypes.ParameterTypeString,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ft.reset()
+	ft.runCleanups()
+	if !ft.errored || !strings.Contains(ft.msg, "signature "+sig+", which this Run did not create") {
+		t.Errorf("the teardown did not say what it left: %s", ft.msg)
+	}
+	for _, name := range []string{policy, sig} {
+		if _, err := client.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(name)}); err != nil {
+			t.Errorf("%s after the teardown: %v; want it left in place", name, err)
+		}
+	}
+}

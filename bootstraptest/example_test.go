@@ -100,6 +100,10 @@ func fakeSSM(ctrl *gomock.Controller) *mocks.MockSSMAPI {
 			defer mu.Unlock()
 			out := &ssm.DeleteParametersOutput{}
 			for _, name := range in.Names {
+				if _, ok := store[name]; !ok {
+					out.InvalidParameters = append(out.InvalidParameters, name)
+					continue
+				}
 				delete(store, name)
 				out.DeletedParameters = append(out.DeletedParameters, name)
 				fmt.Println("DeleteParameters", path.Base(name))
