@@ -109,7 +109,7 @@ func fzpValidate(p *fzpSentinel) error {
 }
 
 // fzpPath is the form of a problem's path.
-var fzpPath = regexp.MustCompile(`^$|^([A-Za-z0-9_-]+|"[^"]*"|<<)(\[\d+\])*(\.([A-Za-z0-9_-]+|"(\\.|[^"\\])*"|<<)(\[\d+\])*)*$`)
+var fzpPath = regexp.MustCompile(`^$|^([A-Za-z0-9_-]+|"(\\.|[^"\\])*"|<<)(\[\d+\])*(\.([A-Za-z0-9_-]+|"(\\.|[^"\\])*"|<<)(\[\d+\])*)*$`)
 
 func FuzzValidatePolicy(f *testing.F) {
 	for _, seed := range []string{
