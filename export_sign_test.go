@@ -29,8 +29,7 @@ func TestExportSignsTheExportedPolicies(t *testing.T) {
 	if got := f.calls("describe"); len(got) != 1 {
 		t.Errorf("DescribeKey calls %q; want one", got)
 	}
-	values := map[string]string{}
-	sigs := map[string]string{}
+	values, sigs := map[string]string{}, map[string]string{}
 	for _, r := range cfnResources(t, tpl) {
 		if r.Type != "AWS::SSM::Parameter" {
 			continue
@@ -45,27 +44,42 @@ func TestExportSignsTheExportedPolicies(t *testing.T) {
 			values[strings.TrimPrefix(name, bootstrap.DefaultPolicyRoot+"/")] = value
 		}
 	}
+	checkSignedExport(t, "CloudFormation", f, values, sigs)
+
+	values, sigs = map[string]string{}, map[string]string{}
+	for _, b := range parseTerraform(t, mustExport(t, bootstrap.FormatTerraform, o...)).resources("aws_ssm_parameter") {
+		name, value := b.str("name"), b.str("value")
+		if strings.HasPrefix(name, "/sentinel/signatures/") {
+			sigs[strings.TrimPrefix(name, "/sentinel/signatures/")] = value
+			if got := b.labels[len(b.labels)-1]; got != "signature_"+strings.TrimPrefix(name, "/sentinel/signatures/") {
+				t.Errorf("%s: resource name %q; want signature_<profile>", name, got)
+			}
+		} else {
+			values[strings.TrimPrefix(name, bootstrap.DefaultPolicyRoot+"/")] = value
+		}
+	}
+	checkSignedExport(t, "Terraform", f, values, sigs)
+}
+
+// checkSignedExport checks an export's policies and signatures (by
+// profile): one signature per policy, over the exported value, with the key,
+// from a Sign call over exactly that value.
+func checkSignedExport(t *testing.T, format string, f *fakeAWS, values, sigs map[string]string) {
+	t.Helper()
 	if len(sigs) != 2 || len(values) != 2 {
-		t.Fatalf("policies %v, signatures %v; want two of each", slices.Sorted(maps.Keys(values)), slices.Sorted(maps.Keys(sigs)))
+		t.Fatalf("%s: policies %v, signatures %v; want two of each", format, slices.Sorted(maps.Keys(values)), slices.Sorted(maps.Keys(sigs)))
 	}
 	for rest, value := range values {
 		var env testEnvelope
 		if err := json.Unmarshal([]byte(sigs[rest]), &env); err != nil {
-			t.Fatalf("signature of %s: %v", rest, err)
+			t.Fatalf("%s: signature of %s: %v", format, rest, err)
 		}
 		sum := sha256.Sum256([]byte(value))
 		if env.Metadata.PolicyHash != hex.EncodeToString(sum[:]) || env.Metadata.KeyID != testSignKeyARN {
-			t.Errorf("signature of %s: %+v; want the hash of the exported value and the key", rest, env.Metadata)
+			t.Errorf("%s: signature of %s: %+v; want the hash of the exported value and the key", format, rest, env.Metadata)
 		}
 		if !slices.ContainsFunc(f.signed, func(m []byte) bool { return string(m) == value }) {
-			t.Errorf("no Sign over the exported value of %s", rest)
-		}
-	}
-
-	tf := string(mustExport(t, bootstrap.FormatTerraform, o...))
-	for _, want := range []string{`resource "aws_ssm_parameter" "signature_dev"`, `"/sentinel/signatures/dev"`} {
-		if !strings.Contains(tf, want) {
-			t.Errorf("the Terraform export lacks %q", want)
+			t.Errorf("%s: no Sign over the exported value of %s", format, rest)
 		}
 	}
 }
@@ -92,7 +106,11 @@ func TestExportSignedNamesAreRunsNames(t *testing.T) {
 		}
 		_, params := cfnNames(cfnResources(t, mustExport(t, bootstrap.FormatCloudFormation, o...)))
 		if !slices.Equal(params, want) {
-			t.Errorf("exported parameters %q; Run plans %q", params, want)
+			t.Errorf("CloudFormation: exported parameters %q; Run plans %q", params, want)
+		}
+		_, params = parseTerraform(t, mustExport(t, bootstrap.FormatTerraform, o...)).names()
+		if !slices.Equal(params, want) {
+			t.Errorf("Terraform: exported parameters %q; Run plans %q", params, want)
 		}
 	}
 }
