@@ -16,6 +16,10 @@ import (
 	"slices"
 	"sync"
 	"time"
+	// Policies' time zones are checked with time.LoadLocation: with Go's
+	// own zone database, the CLI judges them alike on every machine, with
+	// or without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
