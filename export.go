@@ -121,6 +121,20 @@ func export(ctx context.Context, awsCfg aws.Config, format Format, opts []Option
 	if err := checkExport(c, format, eo); err != nil {
 		return nil, err
 	}
+	if format == FormatCloudFormation && c.signing != nil {
+		// CloudFormation's quotas are checked before any signing call, on
+		// the template with the shortest signatures there can be (no
+		// signature bytes, no key): a template that is too big even so is
+		// refused with no AWS call. One within a few hundred bytes of the
+		// limit is refused after signing.
+		pre, err := newExportModel(ctx, c, awsCfg, eo, placeholderSignatures)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := pre.cloudFormation(eo); err != nil {
+			return nil, err
+		}
+	}
 	m, err := newExportModel(ctx, c, awsCfg, eo, exportSignatures)
 	if err != nil {
 		return nil, err

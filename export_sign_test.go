@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -112,5 +114,66 @@ func TestExportSignedNamesAreRunsNames(t *testing.T) {
 		if !slices.Equal(params, want) {
 			t.Errorf("Terraform: exported parameters %q; Run plans %q", params, want)
 		}
+	}
+}
+
+// A signed CloudFormation export over CloudFormation's quotas is refused
+// before any signing call: no DescribeKey, no Sign.
+func TestExportSignedOverTheLimitsCallsNothing(t *testing.T) {
+	names := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("p%03d", i)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		opts []bootstrap.Option
+		says string
+	}{
+		// 250 policies, 250 signatures and 3 tables.
+		{"too many resources", []bootstrap.Option{bootstrap.WithProfiles(names(250)...), bootstrap.WithAll(), bootstrap.WithS3Bucket("templates")}, "503 resources"},
+		{"too big inline", []bootstrap.Option{bootstrap.WithProfiles(names(150)...)}, "51200 bytes inline"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, clients := newFakeAWS(t)
+			_, err := bootstrap.Export(t.Context(), testConfig(), bootstrap.FormatCloudFormation, signing(clients, c.opts...)...)
+			if !errors.Is(err, bootstrap.ErrInvalidConfig) {
+				t.Fatalf("err = %v; want ErrInvalidConfig", err)
+			}
+			checkContains(t, "error", err.Error(), c.says)
+			if got := f.calls(""); len(got) != 0 || len(f.signed) != 0 {
+				t.Errorf("AWS calls %q, %d signed; want none before the refusal", got, len(f.signed))
+			}
+		})
+	}
+	// Under the limits, the same export signs.
+	f, clients := newFakeAWS(t)
+	mustExport(t, bootstrap.FormatCloudFormation, signing(clients, bootstrap.WithProfiles(names(10)...))...)
+	if len(f.signed) != 10 {
+		t.Errorf("%d policies signed; want 10", len(f.signed))
+	}
+}
+
+// A signed export is for one region: the signing key's ARN is the only
+// place where the template writes out a region or an account (in the
+// signatures' envelopes, and the IAM documents that verify and sign with
+// it).
+func TestExportSignedNamesOnlyTheKeysRegion(t *testing.T) {
+	_, clients := newFakeAWS(t)
+	tpl := parseTemplate(t, mustExport(t, bootstrap.FormatCloudFormation, signing(clients, bootstrap.WithProfiles("dev"), bootstrap.WithIAMPolicies())...))
+	named := 0
+	walkStrings(tpl, func(s string, _ string) {
+		if !strings.Contains(s, testRegion) && !strings.Contains(s, testAccount) {
+			return
+		}
+		if rest := strings.ReplaceAll(s, testSignKeyARN, ""); rest == s || strings.Contains(rest, testRegion) || strings.Contains(rest, testAccount) {
+			t.Errorf("the template writes out the region or account: %q", s)
+		}
+		named++
+	})
+	if named == 0 {
+		t.Error("the signing key's ARN is nowhere in the template")
 	}
 }
