@@ -103,17 +103,45 @@ func cfnLint(t *testing.T, files ...string) {
 }
 
 // Every template the tests export passes cfn-lint: those of the option
-// sets deployed below and the golden files of the unit tests.
+// sets deployed below, the other kinds the unit tests export (another
+// partition, an alias or key ID as the tables' key, odd profile names,
+// custom names, tables only, signed, over 51,200 bytes for S3) and the
+// golden files of the unit tests.
 func TestIntegrationExportCloudFormationLint(t *testing.T) {
 	e := newEnv(t, awsshim.Options{})
 	dir := t.TempDir()
 	var files []string
-	for _, set := range exportSets(t, e) {
-		path := filepath.Join(dir, set.name+".yaml")
-		if err := os.WriteFile(path, e.export(bootstrap.FormatCloudFormation, set.opts...), 0o644); err != nil {
+	write := func(name string, tpl []byte) {
+		path := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(path, tpl, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		files = append(files, path)
+	}
+	for _, set := range exportSets(t, e) {
+		write(set.name, e.export(bootstrap.FormatCloudFormation, set.opts...))
+	}
+	signARN, _ := e.signingKey()
+	many := make([]string, 120)
+	for i := range many {
+		many[i] = fmt.Sprintf("p%03d", i)
+	}
+	for _, set := range []exportSet{
+		{name: "aws_cn", opts: []bootstrap.Option{bootstrap.WithRegion("cn-north-1"), bootstrap.WithRateLimits(), bootstrap.WithProfiles("x"), bootstrap.WithIAMPolicies()}},
+		{name: "alias_key_device_index", opts: []bootstrap.Option{bootstrap.WithSessions(), bootstrap.WithDeviceIndex(), bootstrap.WithKMSKey("alias/sentinel"), bootstrap.WithIAMPolicies()}},
+		{name: "key_id", opts: []bootstrap.Option{bootstrap.WithAll(), bootstrap.WithKMSKey("1234abcd-12ab-34cd-56ef-1234567890ab"), bootstrap.WithIAMPolicies()}},
+		{name: "odd_profiles", opts: []bootstrap.Option{bootstrap.WithProfiles("a", "b-c", "b_c", "b.c", "bc", "Zz")}},
+		{name: "custom_names", opts: []bootstrap.Option{bootstrap.WithAll(), bootstrap.WithApprovalTable("a1"), bootstrap.WithBreakGlassTable("b2"),
+			bootstrap.WithSessionTable("s3"), bootstrap.WithNameSuffix(".x"), bootstrap.WithProfiles("p")}},
+		{name: "tables_only", opts: []bootstrap.Option{bootstrap.WithAll(), bootstrap.WithRateLimits()}},
+		{name: "signed", opts: []bootstrap.Option{bootstrap.WithProfiles("dev", "prod"), bootstrap.WithPolicySigning(signARN), bootstrap.WithIAMPolicies()}},
+		{name: "s3_sized", opts: []bootstrap.Option{bootstrap.WithProfiles(many...), bootstrap.WithAll(), bootstrap.WithIAMPolicies(), bootstrap.WithS3Bucket("templates")}},
+	} {
+		tpl := e.export(bootstrap.FormatCloudFormation, set.opts...)
+		if set.name == "s3_sized" && len(tpl) <= 51200 {
+			t.Fatalf("the S3-sized template is %d bytes; want more than 51200", len(tpl))
+		}
+		write(set.name, tpl)
 	}
 	golden, err := filepath.Glob(filepath.Join("..", "testdata", "export_*.golden.yaml"))
 	if err != nil || len(golden) < 3 {
