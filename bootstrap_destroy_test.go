@@ -96,7 +96,7 @@ func TestDestroyProtectedAndPlan(t *testing.T) {
 			t.Fatal("Destroy of a protected table succeeded")
 		}
 		sessions := tableResult(t, rep, bootstrap.PurposeSessions)
-		if sessions.Status != bootstrap.StatusFailed || !strings.Contains(sessions.Error, "deletion protection is on") || !strings.Contains(err.Error(), "table sentinel-sessions") {
+		if sessions.Status != bootstrap.StatusFailed || !strings.Contains(sessions.Error, "deletion protection is on") || !strings.Contains(sessions.Error, "update-table --region eu-west-1 --table-name sentinel-sessions") || !strings.Contains(err.Error(), "table sentinel-sessions") {
 			t.Errorf("plan=%v: protected table %+v, err %v", plan, sessions, err)
 		}
 		wantStatus := bootstrap.StatusOK

@@ -244,7 +244,7 @@ func WithPlanOnly() Option {
 
 // WithRegion sets the AWS region, overriding cfg.Region, for the clients Run
 // builds, the Report and the IAM documents. Clients passed with
-// WithSSMClient or WithDynamoDBClient keep their own region.
+// WithSSMClient, WithDynamoDBClient or WithKMSClient keep their own region.
 // Default: cfg.Region.
 func WithRegion(region string) Option {
 	return optionFunc(func(s *settings) { s.region, s.regionSet = region, true })

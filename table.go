@@ -96,6 +96,7 @@ var schemas = [numPurposes]schema{
 type tableSpec struct {
 	schema
 	name               string
+	region             string  // the table's region (for the commands its warnings give)
 	indexes            []index // schema.indexes plus the optional ones asked for
 	unwanted           []index // optional indexes not asked for: left alone if present
 	deletionProtection bool

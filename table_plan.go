@@ -297,8 +297,8 @@ func building(g *types.GlobalSecondaryIndexDescription) bool {
 // unwantedIndexWarning explains an optional index that is present although
 // the options do not ask for it (contract §1: gsi-device-id).
 func unwantedIndexWarning(t *tableSpec, x index) string {
-	return fmt.Sprintf("index %s (keyed on %s) is on this table, and WithDeviceIndex was not given: Sentinel writes %s = \"\" for every session without a device, which DynamoDB refuses for an index key, so Sentinel cannot store or update sessions without a device on this table (it only logs the failure, and session tracking and revocation stop). bootstrap never deletes an index; to delete it yourself: aws dynamodb update-table --table-name %s --global-secondary-index-updates '[{\"Delete\":{\"IndexName\":\"%s\"}}]'",
-		x.name, x.hash, x.hash, t.name, x.name)
+	return fmt.Sprintf("index %s (keyed on %s) is on this table, and WithDeviceIndex was not given: Sentinel writes %s = \"\" for every session without a device, which DynamoDB refuses for an index key, so Sentinel cannot store or update sessions without a device on this table (it only logs the failure, and session tracking and revocation stop). bootstrap never deletes an index; to delete it yourself: aws dynamodb update-table --region %s --table-name %s --global-secondary-index-updates '[{\"Delete\":{\"IndexName\":\"%s\"}}]'",
+		x.name, x.hash, x.hash, t.region, t.name, x.name)
 }
 
 func encryptionText(key string) string {

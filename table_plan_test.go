@@ -178,7 +178,7 @@ func planCases() []planCase {
 		{name: "two indexes missing, in schema order", spec: def, obs: table(without("gsi-profile", "gsi-user")), changes: []string{"add index gsi-user", "add index gsi-profile"}},
 		{name: "original bootstrap's sessions table, WithDeviceIndex: index added", spec: withDevice, obs: table(nil), changes: []string{"add index gsi-device-id"}},
 		{name: "gsi-device-id present without WithDeviceIndex: kept, with a warning", spec: def, obs: table(withDeviceTable),
-			warnings: []string{"gsi-device-id", `device_id = ""`, "cannot store or update sessions without a device", "never deletes an index", `aws dynamodb update-table --table-name sentinel-sessions --global-secondary-index-updates '[{"Delete":{"IndexName":"gsi-device-id"}}]'`}},
+			warnings: []string{"gsi-device-id", `device_id = ""`, "cannot store or update sessions without a device", "never deletes an index", `aws dynamodb update-table --region eu-west-1 --table-name sentinel-sessions --global-secondary-index-updates '[{"Delete":{"IndexName":"gsi-device-id"}}]'`}},
 		{name: "gsi-device-id present with WithDeviceIndex: no warning", spec: withDevice, obs: table(withDeviceTable)},
 		{name: "TTL DISABLED", spec: def, obs: seenWith(table(nil), func(o *observed) { o.ttl = ptTTL(types.TimeToLiveStatusDisabled, "") }), changes: []string{"enable TTL on ttl"}},
 		{name: "TTL never set", spec: def, obs: seenWith(table(nil), func(o *observed) { o.ttl = &types.TimeToLiveDescription{} }), changes: []string{"enable TTL on ttl"}},

@@ -403,7 +403,7 @@ func (t *tableRun) destroy(ctx context.Context) error {
 	t.res.Action = ActionDelete
 	t.see(d)
 	if aws.ToBool(d.DeletionProtectionEnabled) {
-		return fmt.Errorf("deletion protection is on, and Destroy never turns it off: if you really mean to delete this table, turn it off yourself (aws dynamodb update-table --table-name %s --no-deletion-protection-enabled) and run again", t.spec.name)
+		return fmt.Errorf("deletion protection is on, and Destroy never turns it off: if you really mean to delete this table, turn it off yourself (aws dynamodb update-table --region %s --table-name %s --no-deletion-protection-enabled) and run again", t.spec.region, t.spec.name)
 	}
 	if t.cfg.planOnly {
 		return nil

@@ -74,7 +74,7 @@ func TestConvergeExistingTable(t *testing.T) {
 	}, {
 		name: "sessions table with gsi-device-id, without WithDeviceIndex: left alone, with a warning", purpose: bootstrap.PurposeSessions,
 		desc:     withDevice,
-		warnings: []string{"gsi-device-id", `device_id = ""`, "cannot store or update sessions without a device", "aws dynamodb update-table --table-name sentinel-sessions --global-secondary-index-updates '[{\"Delete\":{\"IndexName\":\"gsi-device-id\"}}]'"},
+		warnings: []string{"gsi-device-id", `device_id = ""`, "cannot store or update sessions without a device", "aws dynamodb update-table --region eu-west-1 --table-name sentinel-sessions --global-secondary-index-updates '[{\"Delete\":{\"IndexName\":\"gsi-device-id\"}}]'"},
 	}, {
 		name: "two GSIs missing: one UpdateTable each, waiting between", purpose: bootstrap.PurposeSessions,
 		opts: []bootstrap.Option{bootstrap.WithDeviceIndex()},

@@ -148,6 +148,7 @@ func checkTables(s *settings, _ aws.Config, c *config) *ConfigError {
 		spec := &tableSpec{
 			schema:             schemas[p],
 			name:               name,
+			region:             c.region,
 			indexes:            schemas[p].indexes,
 			deletionProtection: s.deletionProtection,
 			kmsKey:             s.kmsKey,
