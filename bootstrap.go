@@ -136,8 +136,8 @@ const (
 type Event struct {
 	Kind     string        // "table", "parameter" or "signature"
 	Resource string        // the table or parameter name
-	Phase    Phase         //
-	Detail   string        // wait: what is awaited ("table ACTIVE", "index gsi-user ACTIVE", …); done: the error, if any
+	Phase    Phase         // start, wait or done (the Phase… constants), in that order
+	Detail   string        // wait: the change AWS is carrying out ("creating", "adding index gsi-user", "enabling TTL", …); done: the error, if any
 	Action   string        // done: the result's action (create, update, none, …)
 	Status   string        // done: ok, failed or planned
 	Elapsed  time.Duration // since work on this resource started

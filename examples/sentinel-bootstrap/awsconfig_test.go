@@ -90,6 +90,13 @@ func TestAWSProfile(t *testing.T) {
 	r = runBinaryEnv(t, nil, env, e.args("--profile", "dev", "--plan")...)
 	r.wantCode(t, 0)
 	wantContains(t, r.stdout, "AWS profile: team\n")
+
+	// Credentials in the environment win over the profile's; its region
+	// still applies, and the header names both.
+	env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = "test", "test"
+	r = runBinaryEnv(t, nil, env, e.args("--profile", "dev", "--plan")...)
+	r.wantCode(t, 0)
+	wantContains(t, r.stdout, "Region:      us-east-1\nAWS profile: team (its settings; the credentials are AWS_ACCESS_KEY_ID's)\n")
 }
 
 // TestNoCredentials: with no credentials anywhere, one short line on

@@ -423,14 +423,15 @@ func TestResourceFailure(t *testing.T) {
 func TestAWSUnreachable(t *testing.T) {
 	t.Parallel()
 	dead := deadEndpoint(t)
-	for _, extra := range [][]string{{"--yes"}, {"--plan", "--json"}} {
+	for _, extra := range [][]string{{"--yes"}, {"--plan", "--json"}, {"--json", "--yes"},
+		{"--signing-key", "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-2222-3333-4444-555555555555", "--export", "cloudformation"}} {
 		r := runBinary(t, nil, append([]string{"--endpoint-url", dead, "--profile", "dev", "--all"}, extra...)...)
 		r.wantCode(t, 1)
 		line := r.oneErrorLine(t)
 		if want := "sentinel-bootstrap: cannot connect to " + dead + " (connection refused): check --endpoint-url, and that the endpoint is running; nothing was changed"; line != want {
 			t.Errorf("error line\n%s\nwant\n%s", line, want)
 		}
-		if extra[0] == "--yes" && r.stdout != "" {
+		if (extra[0] == "--yes" || extra[0] == "--signing-key") && r.stdout != "" {
 			t.Errorf("stdout %q, want nothing", r.stdout)
 		}
 	}
@@ -537,6 +538,7 @@ func TestDetailedExitCode(t *testing.T) {
 	wantContains(t, r.oneErrorLine(t), `invalid --profile "bad name"`)
 	runBinary(t, nil, append(plan, "--bogus")...).wantCode(t, 1)
 	runBinary(t, nil, "--bogus", "--detailed-exitcode").wantCode(t, 1)
+	runBinary(t, nil, "--plan", "--detailed-exitcode=true").wantCode(t, 1) // a usage error: the flag was given, with a value it does not take
 	r = runBinary(t, nil, append(slices.Clone(args), "--detailed-exitcode")...)
 	r.wantCode(t, 1)
 	wantContains(t, r.oneErrorLine(t), "--detailed-exitcode goes with --plan")

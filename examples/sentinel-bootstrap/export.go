@@ -45,19 +45,23 @@ func (a *app) export(opts []bootstrap.Option) error {
 	c := a.c
 	s, err := c.loadAWS(a.ctx)
 	if err != nil {
-		return a.stopped(err, nil)
+		return a.exportStopped(err)
 	}
 	if err := a.validate(s.cfg, opts); err != nil {
 		return err
 	}
+	if c.debug {
+		a.obs.debug = a.errorLine
+	}
+	s.cfg.APIOptions = append(s.cfg.APIOptions, a.obs.addTo)
 	if c.signingKey != "" {
 		if err := s.checkCredentials(a.ctx); err != nil {
-			return a.stopped(err, nil)
+			return a.exportStopped(err)
 		}
 	}
 	out, err := bootstrap.Export(a.ctx, s.cfg, exportFormats[c.export], opts...)
 	if err != nil {
-		return err
+		return a.exportStopped(err)
 	}
 	if c.output == "" {
 		_, err := a.stdout.Write(out)
@@ -68,4 +72,17 @@ func (a *app) export(opts []bootstrap.Option) error {
 	}
 	fmt.Fprintf(a.stderr, "%s: wrote the %s export to %s (%d bytes)\n", progName, c.export, c.output, len(out))
 	return nil
+}
+
+// exportStopped is err, or after a signal, the line that says the export
+// was not written, or for an endpoint that never answered, the line that
+// names it.
+func (a *app) exportStopped(err error) error {
+	if se, ok := interrupted(a.ctx); ok {
+		return interruptError{sig: se, msg: fmt.Sprintf("%s before the export was written; run the same command again to export", se)}
+	}
+	if u := a.unreachable(err); u != nil {
+		return u
+	}
+	return err
 }

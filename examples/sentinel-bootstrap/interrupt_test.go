@@ -207,3 +207,30 @@ func TestInterruptDuringApply(t *testing.T) {
 		t.Errorf("stderr is not one line:\n%s", r.stderr)
 	}
 }
+
+// TestInterruptDuringSignedExport: a signal while a signed export waits
+// for KMS ends it at once with 128 + the signal, saying the export was not
+// written, and writes no file.
+func TestInterruptDuringSignedExport(t *testing.T) {
+	t.Parallel()
+	shim := awsshim.StartT(t, awsshim.Options{Upstream: emulator.Moto(t), Delay: 30 * time.Second})
+	output := t.TempDir() + "/sentinel.yaml"
+	r := startBinary(t, nil, nil, "--endpoint-url", shim.URL, "--profile", "dev",
+		"--signing-key", "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-2222-3333-4444-555555555555",
+		"--export", "cloudformation", "--output", output)
+	waitFor(t, "the export's first request", func() bool { return len(shim.Calls()) > 0 })
+	code, took := r.signal(t, syscall.SIGINT)
+	t.Logf("ended %s after the signal", took)
+	if code != 130 {
+		t.Errorf("exit status %d, want 130\nstderr:\n%s", code, r.stderr)
+	}
+	if took > 10*time.Second {
+		t.Errorf("the command took %s to end after the signal", took)
+	}
+	if want := "sentinel-bootstrap: interrupted (SIGINT) before the export was written; run the same command again to export"; lastLine(r.stderr.String()) != want {
+		t.Errorf("last line %q, want %q\nstderr:\n%s", lastLine(r.stderr.String()), want, r.stderr)
+	}
+	if _, err := os.Stat(output); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("--output written after the interrupt (%v)", err)
+	}
+}

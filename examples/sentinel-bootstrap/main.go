@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	// Policies' time zones are checked with time.LoadLocation: with Go's
@@ -58,7 +59,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a := &app{ctx: ctx, c: c, defs: defs, stdin: stdin, stdout: stdout, stderr: stderr, obs: &observer{}}
 	if err != nil {
 		// The usage error may come before the flag was parsed.
-		c.detailedExitcode = slices.Contains(args, "--detailed-exitcode")
+		c.detailedExitcode = slices.ContainsFunc(args, func(a string) bool {
+			return a == "--detailed-exitcode" || strings.HasPrefix(a, "--detailed-exitcode=")
+		})
 		return a.exit(err)
 	}
 	switch {
@@ -219,7 +222,9 @@ func (a *app) runJSON(opts []bootstrap.Option) error {
 	if _, ok := interrupted(a.ctx); ok {
 		return a.stopped(err, rep)
 	}
-	if u := a.unreachable(err); u != nil && a.c.plan {
+	// After an apply, the line (which says nothing was changed) holds only
+	// if no endpoint answered at all; otherwise the report says what was.
+	if u := a.unreachable(err); u != nil && (a.c.plan || !a.obs.answeredAny()) {
 		return u
 	}
 	switch {

@@ -146,6 +146,18 @@ func (o *observer) record(endpoint string, answered bool, failure string) {
 	o.reach[endpoint] = r
 }
 
+// answeredAny reports whether any endpoint answered any call.
+func (o *observer) answeredAny() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.reach {
+		if r.answers > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // unreachable returns one line naming the endpoints that were called and
 // never answered, and why; "" when every endpoint called answered.
 func (o *observer) unreachable() string {

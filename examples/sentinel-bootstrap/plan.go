@@ -115,14 +115,17 @@ func (p printer) details(it item, changes bool) {
 }
 
 // header names where the plan applies, one short line each: the region,
-// the AWS profile (or the environment's credentials), and the endpoint
-// when one is set.
+// the AWS profile (and whether the environment's credentials win over
+// it), and the endpoint when one is set.
 func header(rep *bootstrap.Report, s *awsSetup) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Region:      %s\n", rep.Region)
-	if s.credsFromEnv {
+	switch {
+	case s.credsFromEnv && s.profile == "default":
 		b.WriteString("Credentials: from AWS_ACCESS_KEY_ID\n")
-	} else {
+	case s.credsFromEnv:
+		fmt.Fprintf(&b, "AWS profile: %s (its settings; the credentials are AWS_ACCESS_KEY_ID's)\n", s.profile)
+	default:
 		fmt.Fprintf(&b, "AWS profile: %s\n", s.profile)
 	}
 	switch len(s.endpoints) {
