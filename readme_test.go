@@ -1,8 +1,11 @@
 package bootstrap_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -103,4 +106,37 @@ func excerptOf(excerpt, full string) string {
 		at = found + len(r)
 	}
 	return ""
+}
+
+// The README's sample of the JSON report ("The report and errors") is a
+// Report: every field it shows is one of the Report's, under its JSON name,
+// and read into a Report and written back it is the same JSON (so it shows
+// no field the Report would leave out, nor leaves out one it would write).
+func TestREADMEShowsTheReportJSON(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := readmeBlock(t, string(readme), "## The report and errors", "```json")
+	sample := readme[start:end]
+	dec := json.NewDecoder(bytes.NewReader(sample))
+	dec.DisallowUnknownFields()
+	var rep bootstrap.Report
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("README: the JSON report is not a Report: %v", err)
+	}
+	back, err := json.Marshal(&rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got any
+	if err := json.Unmarshal(sample, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(back, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Errorf("README: the JSON report, read into a Report and written back, is\n%s\nwant the README's\n%s", back, sample)
+	}
 }
