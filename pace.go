@@ -3,18 +3,22 @@ package bootstrap
 import (
 	"context"
 	"math"
+	"runtime"
 	"sync"
 	"time"
 )
 
 // Pacing constants: see pacer.
 const (
-	paceTarget    = 0.05                   // the share of throttled answers the pace aims at
-	paceHold      = time.Second            // the pace is held this long after a cut
+	paceTarget    = 0.05                   // a window with more throttled answers than this share (and paceCutEarly) is cut
+	paceHold      = time.Second            // the pace is held this long after a cut,
+	paceHoldMin   = 250 * time.Millisecond // or this long when a good and a bad pace are far apart,
+	paceHoldMax   = 8 * time.Second        // or twice as long as last time (up to this) when they are close
+	paceNarrow    = 0.02                   // close: the bad pace within this share above the good one
 	paceQuiet     = time.Second            // quiet: this long (and paceCutCalls successes) since the last cut and throttle
 	paceCutEvery  = 250 * time.Millisecond // a window of answers lasts at least this long,
 	paceCutCalls  = 20                     // and holds this many answers,
-	paceCutEarly  = 3                      // or this many throttles
+	paceCutEarly  = 3                      // or this many throttles (fewer never cut)
 	paceMin       = 0.2                    // calls a second: the slowest pace
 	paceSamples   = 32                     // the rate that recently succeeded: that of the last this many successes,
 	paceWindow    = 10 * time.Second       // within this long
@@ -35,52 +39,74 @@ const (
 // pace (within two round trips and the reservation horizon of it) are not
 // counted, as they say nothing of the new pace.
 //
-//   - A window with at most 5 % of its answers throttled makes the pace it
-//     began with the good pace.
-//   - A window with more cuts the pace to the share of it that succeeded,
-//     divided by 0.95: under a token bucket the service accepts its limit
-//     and the pace lands just above it, where the bucket throttles about
-//     5 % of the calls. If the window began above the good pace, the pace
-//     goes back no lower than the good pace: with strict spacing (a bucket
-//     of size 1) a pace just above the limit has every other call
-//     throttled, which says nothing of how close the limit is.
-//   - The pace grows while it is not cut: ×2 a second until the first cut
-//     (the first pace is only an estimate); after a cut, held for a second,
-//     then ×1.1 a second (probing just above what the service accepted);
-//     ×2 a second once a second has passed without a cut or a throttle and
-//     20 calls have succeeded since, so a pace that is too low, after a
-//     passing hiccup, recovers quickly. Except in that last case, it grows
-//     by no more than ×2 (before the first cut) or ×1.025 (after) in the
-//     time a window of answers takes, so that at a slow pace (3 a second)
-//     it does not outgrow the judgement.
+//   - A window with fewer than 3 throttled answers, or at most 5 % of them,
+//     makes the pace it began with the good pace. (A few throttles happen
+//     below any limit: a call held up on the way arrives just after the
+//     next one.)
+//   - A window with more cuts the pace. If it went above the good pace, the
+//     pace goes back to the good pace (or to the share of it that
+//     succeeded, divided by 0.95, if that is higher: under a token bucket
+//     the service accepts its limit, and the pace lands just above it), and
+//     the pace it reached is the bad pace: the limit lies between the two.
+//     With strict spacing (a bucket of size 1), a pace just above the limit
+//     has every other call throttled, so the share that succeeded says
+//     nothing of how close the limit is; but the gap between a good and a
+//     bad pace does. Otherwise (no good pace, or a window at it was cut) the
+//     pace is cut to the share that succeeded, divided by 0.95, but by no
+//     more than 5 % when over half succeeded; the new pace is taken as good
+//     and the old one as bad until a window says otherwise.
+//   - The pace grows while it is not cut, up to the middle of the good and
+//     the bad pace when both are known (a bad pace is forgotten after 8 s):
+//     ×2 a second until the first cut (the first pace is only an estimate);
+//     after a cut, held, then ×1.1 a second (probing just above what the
+//     service accepted), or ×2 a second while the bad pace is more than 2 %
+//     above the good one. The hold is a second, a quarter of a second while
+//     the two are far apart (halving the gap finds a strict limit in a few
+//     windows), and twice as long as the last one (up to 8 s) when they are
+//     close: each probe just above the limit costs throttles. ×2 a second
+//     too once a second has passed without a cut or a throttle and 20 calls
+//     have succeeded since, so a pace that is too low, after a passing
+//     hiccup, recovers quickly. Except in those last cases, it grows by no
+//     more than ×2 (before the first cut) or ×1.025 (after) in the time a
+//     window of answers takes, so that at a slow pace (3 a second) it does
+//     not outgrow the judgement.
 //   - When it is quiet in that sense and the pace is over twice the rate
 //     that succeeds, it no longer binds, and pacing ends.
 //
-// Throttled calls are made again at the pace. In a simulation of 8 workers
-// at 20 ms per request (pace_internal_test.go) it reaches about 100 % of a
-// 100 calls/s token bucket of burst 10 (97 % of one of burst 5) and 84 % of
-// strict spacing at 100 calls/s when calls reach the service with up to
-// 1.3 ms of jitter (89 % with none), where every throttle is a slot lost.
-// Against the AWS-timing shim on a loaded two-core machine (BENCHMARKS.md),
-// 1,000 writes reached 99.6 % of the quota with a token bucket of 10 and 74 %
-// with strict spacing, where the best fixed pace reached 72–78 %; 60 writes
-// at 3 a second, 92–100 %; never a failure. It is safe for concurrent use.
+// A call waits for its slot to within microseconds (sleepPrecisely): Go's
+// timers alone wake up to a millisecond late, a tenth of the spacing at
+// 100 calls a second, and under strict spacing every call that arrives
+// early is a slot lost. Throttled calls are made again at the pace.
+//
+// In a simulation of 8 workers at 20 ms per request (pace_internal_test.go)
+// it reaches about 100 % of a 100 calls/s token bucket of burst 10 (97 % of
+// one of burst 5), and about 91 % of strict spacing at 100 calls/s when
+// calls reach the service with 0.15 ms of jitter (90 % when 3 % of them are
+// held up by up to 3 ms more, where the best fixed pace reaches 95 %).
+// Against the AWS-timing shim (BENCHMARKS.md), 1,000 writes reached 99.9 %
+// of the quota with a token bucket of 10 and 90 % with strict spacing on a
+// quiet two-core machine, where a fixed pace just under the limit (which
+// the pacer cannot know) reached 96 %; 60 writes at 3 a second, 92–100 %;
+// never a failure. It is safe for concurrent use.
 type pacer struct {
 	mu           sync.Mutex
 	rate         float64   // calls per second; 0 means unpaced
 	next         time.Time // earliest start of the next call
 	first        time.Time // the first call
 	rtt          time.Duration
-	lastCut      time.Time // when the pace was last set or cut
-	cut          bool      // the pace has been cut since it was set
-	grown        time.Time // when the pace last grew
-	clean        int       // successes since the last throttle
+	lastCut      time.Time     // when the pace was last set or cut
+	cut          bool          // the pace has been cut since it was set
+	hold         time.Duration // how long the pace is held after this cut
+	grown        time.Time     // when the pace last grew
+	clean        int           // successes since the last throttle
 	lastThrottle time.Time
 	from         time.Time // the window of answers judged next began (see judge)
 	began        float64   // the pace when it began
 	calls        int       // answers since from
 	throttle     int       // of which throttled
 	good         float64   // the pace of the last window with few enough throttles; 0 if none
+	bad          float64   // the lowest pace above good at which a window had too many; 0 if none
+	badAt        time.Time // when bad was last set
 	// successes are the last paceSamples within paceWindow (and one more), oldest first.
 	successes []time.Time
 	now       func() time.Time
@@ -101,11 +127,37 @@ func (p *pacer) wait(ctx context.Context) error {
 				return err
 			}
 		case d > 0:
-			return sleep(ctx, d)
+			return sleepPrecisely(ctx, d)
 		default:
 			return ctx.Err()
 		}
 	}
+}
+
+// paceSpin is how long before its slot a call stops sleeping and yields
+// instead until the slot: Go's timers on Linux wake up to a millisecond
+// late (the poller waits whole milliseconds), and two calls meant to be
+// 10 ms apart would reach a strict quota anywhere from 9 to 11 ms apart.
+const paceSpin = 1200 * time.Microsecond
+
+// sleepPrecisely waits d, to within a few microseconds, or until ctx is
+// done: it sleeps until paceSpin before the end, then yields the processor
+// (runtime.Gosched) until the end. The yielding costs at most paceSpin of
+// a processor's time per call, shared with every other goroutine.
+func sleepPrecisely(ctx context.Context, d time.Duration) error {
+	end := time.Now().Add(d)
+	if d > paceSpin {
+		if err := sleep(ctx, d-paceSpin); err != nil {
+			return err
+		}
+	}
+	for time.Now().Before(end) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		runtime.Gosched()
+	}
+	return ctx.Err()
 }
 
 // reserve returns how long the caller must wait for its slot, or false if
@@ -152,22 +204,34 @@ func (p *pacer) success() {
 		p.rate = 0 // it no longer binds
 		return
 	}
+	if p.bad > 0 && now.Sub(p.badAt) > paceHoldMax {
+		p.bad = 0 // long ago: the limit may have grown
+	}
 	g := paceSlow
 	switch {
-	case p.cut && now.Sub(p.lastCut) < paceHold:
+	case p.cut && now.Sub(p.lastCut) < p.hold:
 		g = growth{1, 1} // hold the pace a while after a cut
 	case !p.cut:
 		g = paceFast
-	case quiet:
-		g = paceQuick
+	case quiet, p.bad > p.good*(1+paceNarrow) && p.good > 0:
+		g = paceQuick // far from any limit seen lately, or up to the middle of a wide gap (see ceiling)
 	}
 	// Grow by g.perSecond, but by no more than g.perWindow in the time a
 	// window of answers takes at this pace: at a slow pace, a window takes
 	// longer than a second, and the pace must not outgrow the judgement.
 	window := max(paceCutEvery.Seconds(), paceCutCalls/p.rate)
 	perSecond := min(math.Log(g.perSecond), math.Log(g.perWindow)/window)
-	p.rate *= math.Exp(perSecond * now.Sub(p.grown).Seconds())
+	p.rate = min(p.rate*math.Exp(perSecond*now.Sub(p.grown).Seconds()), max(p.ceiling(), p.rate))
 	p.grown = now
+}
+
+// ceiling is the highest pace worth trying next: the middle of the good
+// and the bad pace when both are known, +Inf otherwise.
+func (p *pacer) ceiling() float64 {
+	if p.good == 0 || p.bad == 0 {
+		return math.Inf(1)
+	}
+	return (p.good + p.bad) / 2
 }
 
 // growth is how fast the pace grows while it is not cut.
@@ -209,8 +273,14 @@ func (p *pacer) judge(now time.Time) {
 	if p.throttle < paceCutEarly && (now.Sub(p.from) < paceCutEvery || p.calls < paceCutCalls) {
 		return
 	}
-	if float64(p.throttle) <= paceTarget*float64(p.calls) {
+	if p.throttle < paceCutEarly || float64(p.throttle) <= paceTarget*float64(p.calls) {
+		if p.began > p.good {
+			p.hold = paceHold // the limit is above the last good pace: probe as often as at first
+		}
 		p.good = p.began
+		if p.bad <= p.good {
+			p.bad = 0 // the limit has grown past it
+		}
 		p.from, p.began = now, p.rate
 		p.calls, p.throttle = 0, 0
 		return
@@ -219,11 +289,33 @@ func (p *pacer) judge(now time.Time) {
 	// least one call): pace just above that share of it, …
 	accepted := float64(max(p.calls-p.throttle, 1)) / float64(p.calls)
 	rate := p.rate * accepted / (1 - paceTarget)
-	if p.good > 0 && p.began > p.good {
-		// … or, if the window began above the last good pace, at that pace.
+	if p.good > 0 && p.rate > p.good {
+		// … or, if the window went above the last good pace, at that pace:
+		// the limit lies between the two (see ceiling). When they are close,
+		// the pace is held twice as long as last time: each probe costs
+		// throttles; when they are far apart, their middle is tried soon.
 		rate = max(rate, p.good)
+		if p.bad == 0 || p.rate < p.bad {
+			p.bad, p.badAt = p.rate, now
+		}
+		if p.bad < p.good*(1+paceNarrow) {
+			p.hold = min(2*max(p.hold, paceHold/2), paceHoldMax)
+		} else {
+			p.hold = paceHoldMin // far apart: try the middle soon
+		}
 	} else {
-		p.good = 0 // the last good pace is not good any more
+		// The last good pace is not good any more, or there was none: its
+		// window may have been unlucky (a few calls held up on the way), or
+		// the limit has dropped. Unless most calls were throttled, cut by
+		// no more than paceTarget below it, and take the cut pace as good
+		// and the old one as bad until a window says otherwise.
+		if p.good > 0 && accepted >= 0.5 {
+			rate = max(rate, p.good*(1-paceTarget))
+			p.good, p.bad, p.badAt = rate, p.good, now // until a window says otherwise
+		} else {
+			p.good, p.bad = 0, 0
+		}
+		p.hold = paceHold
 	}
 	p.set(now, rate, true)
 }

@@ -41,7 +41,7 @@ func paced(t *testing.T, rate float64) (*pacer, *fakeClock) {
 	c.advance(20 * time.Millisecond)
 	p.throttled()
 	c.advance(time.Second)
-	p.rate, p.from, p.lastCut, p.grown = rate, c.t, c.t, c.t
+	p.rate, p.began, p.from, p.lastCut, p.grown = rate, rate, c.t, c.t, c.t
 	return p, c
 }
 
@@ -183,6 +183,115 @@ func TestPacerCutsToWhatSucceeded(t *testing.T) {
 	}
 }
 
+// Fewer than paceCutEarly throttles never cut the pace, whatever their
+// share: a call held up on the way throttles the next one below any limit.
+func TestPacerFewThrottlesNeverCut(t *testing.T) {
+	p, c := paced(t, 100)
+	p.cut, p.hold = true, time.Hour // held: no growth
+	for i := range 25 {
+		c.advance(10 * time.Millisecond)
+		if i == 1 || i == 3 {
+			p.throttled() // 2 of the first 4 answers
+		} else {
+			p.success()
+		}
+	}
+	if p.rate != 100 || p.good != 100 {
+		t.Errorf("pace %.1f, good %.1f after 2 throttles in 25 answers; want 100 and 100", p.rate, p.good)
+	}
+}
+
+// judged sets up a window of answers at pace rate (which began at began)
+// with the good pace good, and judges it: calls answers, throttled of them.
+func judged(t *testing.T, p *pacer, c *fakeClock, good, began, rate float64, calls, throttled int) {
+	t.Helper()
+	p.good, p.began, p.rate = good, began, rate
+	p.from, p.calls, p.throttle = c.t.Add(-paceCutEvery), calls, throttled
+	p.judge(c.t)
+}
+
+// A window that went above the good pace and was cut makes its pace the
+// bad one: the pace goes back to the good one, then grows no further than
+// the middle of the two; while they are far apart it is held briefly, and
+// when they are close, twice as long each time.
+func TestPacerBracketsTheLimit(t *testing.T) {
+	p, c := paced(t, 100)
+	judged(t, p, c, 90, 90, 100, 20, 10)
+	if p.rate != 90 || p.bad != 100 || p.hold != paceHoldMin {
+		t.Fatalf("pace %.1f, bad %.1f, hold %s; want 90, 100, %s", p.rate, p.bad, p.hold, paceHoldMin)
+	}
+	// The calls succeed at the pace: it grows, bisecting, never to the bad
+	// pace.
+	highest := p.rate
+	for range 300 {
+		c.advance(time.Duration(float64(time.Second) / p.rate))
+		p.success()
+		if p.rate >= p.bad && p.bad != 0 {
+			t.Fatalf("pace %.2f reached the bad pace %.2f (good %.2f)", p.rate, p.bad, p.good)
+		}
+		highest = max(highest, p.rate)
+	}
+	if p.good < 98 || highest < 98 {
+		t.Errorf("good %.2f, highest %.2f after 3 s between 90 and 100; want the gap bisected to within 2 %%", p.good, highest)
+	}
+
+	// Close together: the hold doubles with each probe that fails, up to
+	// paceHoldMax; the bad pace is the lowest that failed.
+	p, c = paced(t, 100)
+	p.hold = paceHold
+	for i, want := range []time.Duration{2 * time.Second, 4 * time.Second, paceHoldMax, paceHoldMax} {
+		judged(t, p, c, 99, 99, 100-float64(i)*0.2, 20, 10)
+		if p.rate != 99 || p.hold != want || p.bad != 100-float64(i)*0.2 {
+			t.Errorf("probe %d: pace %.1f, hold %s, bad %.1f; want 99, %s, %.1f", i+1, p.rate, p.hold, p.bad, want, 100-float64(i)*0.2)
+		}
+	}
+	// A bad pace is forgotten after paceHoldMax: the limit may have grown.
+	c.advance(paceHoldMax + time.Second)
+	p.success()
+	if p.bad != 0 {
+		t.Errorf("bad pace %.1f still known %s after it was seen", p.bad, paceHoldMax+time.Second)
+	}
+}
+
+// A window cut at the good pace (or below it) cuts by at most paceTarget
+// when most calls succeeded (an unlucky window, or a small drop of the
+// limit), and to the share that succeeded when most were throttled.
+func TestPacerCutAtTheGoodPace(t *testing.T) {
+	p, c := paced(t, 100)
+	judged(t, p, c, 100, 100, 100, 20, 3)
+	if want := 100 * (1 - paceTarget); math.Abs(p.rate-want) > 1e-9 || p.good != p.rate || p.bad != 100 {
+		t.Errorf("pace %.2f, good %.2f, bad %.2f after 3 throttles in 20 at the good pace; want %.2f, the same, 100", p.rate, p.good, p.bad, want)
+	}
+	p, c = paced(t, 100)
+	judged(t, p, c, 100, 100, 100, 20, 15)
+	if want := 100 * 0.25 / (1 - paceTarget); math.Abs(p.rate-want) > 1e-9 || p.good != 0 || p.bad != 0 {
+		t.Errorf("pace %.2f, good %.2f, bad %.2f after 15 throttles in 20; want %.2f, 0, 0", p.rate, p.good, p.bad, want)
+	}
+}
+
+// sleepPrecisely never ends early, and ends with ctx.
+func TestSleepPrecisely(t *testing.T) {
+	for _, d := range []time.Duration{0, 300 * time.Microsecond, paceSpin, 3 * time.Millisecond, 20 * time.Millisecond} {
+		began := time.Now()
+		if err := sleepPrecisely(t.Context(), d); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(began); got < d {
+			t.Errorf("sleepPrecisely(%s) returned after %s", d, got)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(time.Millisecond, cancel)
+	if err := sleepPrecisely(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v; want context.Canceled", err)
+	}
+	ctx, cancel = context.WithTimeout(t.Context(), 500*time.Microsecond) // ends while it yields
+	defer cancel()
+	if err := sleepPrecisely(ctx, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v; want context.DeadlineExceeded", err)
+	}
+}
+
 func TestPacerNeverBelowTheFloor(t *testing.T) {
 	p, c := paced(t, 10)
 	for range 100 { // nothing succeeds
@@ -210,7 +319,7 @@ func TestPacerGrowth(t *testing.T) {
 		for _, rate := range []float64{100, 2} {
 			t.Run(fmt.Sprintf("%s at %v a second", tc.name, rate), func(t *testing.T) {
 				p, c := paced(t, rate)
-				p.cut, p.lastCut, p.lastThrottle = tc.cut, c.t.Add(-tc.sinceCut), c.t.Add(-tc.sinceThrottle)
+				p.cut, p.hold, p.lastCut, p.lastThrottle = tc.cut, paceHold, c.t.Add(-tc.sinceCut), c.t.Add(-tc.sinceThrottle)
 				// Calls succeed at the pace (it binds), for 1 ms.
 				p.successes, p.clean = nil, paceCutCalls
 				for i := range paceSamples {
@@ -276,6 +385,10 @@ func (b *simBucket) take(now time.Time) bool {
 // (a throttled one without the service's own work, service).
 type simNet struct {
 	wake, out, jitter, rtt, service time.Duration
+	// A share tail of the requests is held up on the way by up to
+	// tailMax more (a garbage collection, a busy processor).
+	tail    float64
+	tailMax time.Duration
 }
 
 // simResult is what a simulated run achieved.
@@ -373,6 +486,9 @@ func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket
 		}
 		send := c.t.Add(d + jitter(net.wake))
 		arrive := send.Add(net.out + jitter(net.jitter))
+		if net.tail > 0 && rng.Float64() < net.tail {
+			arrive = arrive.Add(jitter(net.tailMax))
+		}
 		accepted := bucket.take(arrive)
 		answer := send.Add(net.rtt)
 		if accepted {
@@ -398,17 +514,24 @@ func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket
 // bucket of size 1: any two calls less than 10 ms apart, the second is
 // throttled) and a token bucket of burst 10. The pacer knows neither.
 //
-// The requests reach the service with some jitter: each worker's timer
-// wakes up to 1 ms late (Go's timers on Linux), and the request then takes
-// 0.4 ms plus up to jitter more. Strict spacing is what such jitter hurts:
-// two calls sent 10.5 ms apart may arrive 9.9 ms apart. The figures the
-// simulation achieves are logged (go test -v -run PacerSimulated).
+// The requests reach the service with some jitter: each takes 0.4 ms plus
+// up to 0.15 ms more on the way (the calls wait for their slot to within
+// microseconds, sleepPrecisely), and in the noisy case 3 % of them are held
+// up by up to 3 ms more, as a garbage collection or a busy processor does
+// (what the benchmark against the shim shows: a fixed pace of 98/s loses
+// 2–3 % of its calls to throttling there and here). Strict spacing is what
+// such jitter hurts: two calls sent 10.2 ms apart may arrive 9.9 ms apart.
+// The last strict case has timers that wake up to 1 ms late, as Go's
+// alone do. The figures the simulation achieves are logged (go test -v
+// -run PacerSimulated).
 func TestPacerSimulatedQuota(t *testing.T) {
 	ideal := simNet{rtt: 20 * time.Millisecond, service: 3 * time.Millisecond, out: 400 * time.Microsecond}
-	real := ideal
-	real.wake, real.jitter = time.Millisecond, 300*time.Microsecond
-	jittery := real
-	jittery.jitter = 2 * time.Millisecond
+	precise := ideal
+	precise.jitter = 150 * time.Microsecond
+	noisy := precise
+	noisy.tail, noisy.tailMax = 0.03, 3*time.Millisecond
+	lateTimers := precise
+	lateTimers.wake = time.Millisecond
 	for _, tc := range []struct {
 		name      string
 		calls     int
@@ -418,14 +541,15 @@ func TestPacerSimulatedQuota(t *testing.T) {
 		wantShare float64 // at least, for 1,000 writes
 		wantTime  float64 // at most this many times (calls − burst) / limit, for 60
 	}{
-		{"100/s burst 10", 1000, 100, 10, real, 0.95, 0},
-		{"100/s burst 10 jittery", 1000, 100, 10, jittery, 0.95, 0},
-		{"100/s burst 5", 1000, 100, 5, real, 0.95, 0},
-		{"100/s strict spacing ideal timers", 1000, 100, 1, ideal, 0.87, 0},
-		{"100/s strict spacing", 1000, 100, 1, real, 0.80, 0},
-		{"100/s strict spacing jittery", 1000, 100, 1, jittery, 0.75, 0},
-		{"3/s burst 10", 60, 3, 10, real, 0, 1.1},
-		{"3/s strict spacing", 60, 3, 1, real, 0, 1.3},
+		{"100/s burst 10", 1000, 100, 10, precise, 0.95, 0},
+		{"100/s burst 10 noisy", 1000, 100, 10, noisy, 0.95, 0},
+		{"100/s burst 5", 1000, 100, 5, precise, 0.95, 0},
+		{"100/s strict spacing ideal", 1000, 100, 1, ideal, 0.90, 0},
+		{"100/s strict spacing", 1000, 100, 1, precise, 0.88, 0},
+		{"100/s strict spacing noisy", 1000, 100, 1, noisy, 0.85, 0},
+		{"100/s strict spacing late timers", 1000, 100, 1, lateTimers, 0.78, 0},
+		{"3/s burst 10", 60, 3, 10, precise, 0, 1.1},
+		{"3/s strict spacing", 60, 3, 1, precise, 0, 1.3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := simulate(8, tc.calls, simBucket{rate: tc.limit, burst: tc.burst}, tc.net, 1)
