@@ -111,14 +111,30 @@ func TestDestroyProtectedAndPlan(t *testing.T) {
 
 // A DeleteParameters whose answer was lost (a 503 after SSM carried it out)
 // is retried; the retry reports the names as InvalidParameters, and they are
-// still delete (this run deleted them), not none.
+// still delete (this run deleted them), not none. The retry is the
+// library's, not the SDK's (which would hide the lost answer): each call is
+// a single attempt as far as the SDK goes.
 func TestDestroyLostDeleteAnswerIsStillDelete(t *testing.T) {
 	s, d := newMocks(t)
 	names := []string{paramName("dev"), paramName("prod")}
+	singleAttempt := func(optFns []func(*ssm.Options)) {
+		o := ssm.Options{RetryMaxAttempts: 3}
+		for _, fn := range optFns {
+			fn(&o)
+		}
+		if o.RetryMaxAttempts != 1 {
+			t.Errorf("DeleteParameters sent with RetryMaxAttempts %d; want 1 (the library's own retries know an answer was lost)", o.RetryMaxAttempts)
+		}
+	}
 	gomock.InOrder(
-		s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, opErr("SSM", "DeleteParameters", unavailable())),
 		s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
-			func(_ context.Context, in *ssm.DeleteParametersInput, _ ...func(*ssm.Options)) (*ssm.DeleteParametersOutput, error) {
+			func(_ context.Context, _ *ssm.DeleteParametersInput, optFns ...func(*ssm.Options)) (*ssm.DeleteParametersOutput, error) {
+				singleAttempt(optFns)
+				return nil, opErr("SSM", "DeleteParameters", unavailable())
+			}),
+		s.EXPECT().DeleteParameters(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+			func(_ context.Context, in *ssm.DeleteParametersInput, optFns ...func(*ssm.Options)) (*ssm.DeleteParametersOutput, error) {
+				singleAttempt(optFns)
 				return &ssm.DeleteParametersOutput{InvalidParameters: in.Names}, nil
 			}),
 	)

@@ -211,10 +211,11 @@ func policyWarnings(p ssmtypes.Parameter, sessionTable string) []string {
 	return existingPolicyWarnings(aws.ToString(p.Value), sessionTable)
 }
 
-// noSSMRetries makes a PutParameter a single attempt: its retries are the
-// library's, so that throttling slows the pace instead of each call sleeping
-// on its own, and so that the library knows whether an attempt whose answer
-// was lost may have created the parameter.
+// noSSMRetries makes a PutParameter or DeleteParameters a single attempt
+// as far as the SDK goes: its retries are the library's, so that throttling
+// slows the pace instead of each call sleeping on its own, and so that the
+// library knows whether an attempt whose answer was lost may have created
+// (or deleted) the parameter.
 func noSSMRetries(o *ssm.Options) { o.RetryMaxAttempts = 1 }
 
 // put is the outcome of putNew.
@@ -333,7 +334,7 @@ func (r *runner) destroyParameters(ctx context.Context, results []ParameterResul
 	names := r.allNames()
 	forEach(r.cfg.concurrency, batches(len(names)), func(batch []int) {
 		out, unsure, err := attempt(ctx, r, retryRule{}, func(ctx context.Context) (*ssm.DeleteParametersOutput, error) {
-			return r.ssm.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: r.batchNames(names, batch)})
+			return r.ssm.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: r.batchNames(names, batch)}, noSSMRetries)
 		})
 		deleted := map[string]bool{}
 		if err == nil {
