@@ -305,7 +305,9 @@ func WithTags(tags map[string]string) Option {
 
 // WithKMSKey encrypts the tables with a customer-managed KMS key: a key ID,
 // key ARN, alias name ("alias/…") or alias ARN; an ARN must be of the run's
-// region and partition. Default: KMS encryption with the AWS-managed key
+// region and partition. AWS-managed keys (aliases under alias/aws/) are
+// refused: alias/aws/dynamodb is the default, and the others serve other
+// services. Default: KMS encryption with the AWS-managed key
 // (alias/aws/dynamodb).
 func WithKMSKey(key string) Option {
 	return optionFunc(func(s *settings) { s.kmsKey, s.kmsKeySet = key, true })

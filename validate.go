@@ -177,7 +177,14 @@ func checkKMSKey(s *settings, _ aws.Config, c *config) *ConfigError {
 	if !kmsKeyForms.MatchString(s.kmsKey) {
 		return bad("WithKMSKey", s.kmsKey, `not a KMS key: give a key ID, key ARN, alias name ("alias/…") or alias ARN`)
 	}
-	return checkKMSKeyPlace("WithKMSKey", parseKMSKey(s.kmsKey), c)
+	k := parseKMSKey(s.kmsKey)
+	switch {
+	case k.alias == "alias/aws/dynamodb":
+		return bad("WithKMSKey", s.kmsKey, "that is the AWS-managed key, which the tables use by default: drop the option (WithKMSKey is for a customer-managed key)")
+	case strings.HasPrefix(k.alias, "alias/aws/"):
+		return bad("WithKMSKey", s.kmsKey, "an alias under alias/aws/ is another AWS service's managed key, which DynamoDB cannot use: give a customer-managed key, or drop the option for DynamoDB's own")
+	}
+	return checkKMSKeyPlace("WithKMSKey", k, c)
 }
 
 func checkSigning(s *settings, _ aws.Config, c *config) *ConfigError {
