@@ -46,7 +46,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzExportName$$' -fuzztime 10s .
 
-## bench: the benchmarks of BENCHMARKS.md, in full (about 5 minutes; needs moto_server only), output also in bench.out
+## bench: the benchmarks of BENCHMARKS.md, in full (about 15 minutes; needs moto_server, and terraform with the AWS provider mirror for BenchmarkTerraform, which skips loudly without them), output also in bench.out
 bench:
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m . | tee bench.out
 
