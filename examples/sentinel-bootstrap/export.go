@@ -50,10 +50,7 @@ func (a *app) export(opts []bootstrap.Option) error {
 	if err := a.validate(s.cfg, opts); err != nil {
 		return err
 	}
-	if c.debug {
-		a.obs.debug = a.errorLine
-	}
-	s.cfg.APIOptions = append(s.cfg.APIOptions, a.obs.addTo)
+	a.observe(s)
 	if c.signingKey != "" {
 		if err := s.checkCredentials(a.ctx); err != nil {
 			return a.exportStopped(err)

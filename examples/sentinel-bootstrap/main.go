@@ -119,10 +119,7 @@ func (a *app) main() error {
 	if err := a.validate(s.cfg, opts); err != nil {
 		return err
 	}
-	if c.debug {
-		a.obs.debug = a.errorLine
-	}
-	s.cfg.APIOptions = append(s.cfg.APIOptions, a.obs.addTo)
+	a.observe(s)
 	if err := s.checkCredentials(a.ctx); err != nil {
 		return a.stopped(err, nil)
 	}
@@ -178,6 +175,15 @@ func (a *app) stopped(err error, rep *bootstrap.Report) error {
 		return interruptError{sig: se, msg: interruptedText(se, rep, a.c.destroy, a.c.plan)}
 	}
 	return err
+}
+
+// observe adds the observer to every client made from s's configuration
+// (with --debug, it also prints each failed attempt).
+func (a *app) observe(s *awsSetup) {
+	if a.c.debug {
+		a.obs.debug = a.errorLine
+	}
+	s.cfg.APIOptions = append(s.cfg.APIOptions, a.obs.addTo)
 }
 
 // unreachable is the one error for endpoints that never answered, when
