@@ -107,11 +107,12 @@ func planTable(t *tableSpec, o *observed) tablePlan {
 	if planStatus(t, d, &p); p.unusable {
 		return p
 	}
-	if d.TableStatus == types.TableStatusCreating || o.created {
-		// A table being created is compared once AWS has made it, and one
-		// this run created is as CreateTable asked (some emulators ignore
-		// parts of the request; AWS does not): only what comes after
-		// (TTL, point-in-time recovery, tags) is planned.
+	if o.created {
+		// A table this run created is as CreateTable asked (some emulators
+		// ignore parts of the request; AWS does not): only what comes after
+		// (TTL, point-in-time recovery, tags) is planned. Someone else's
+		// table is compared whole, CREATING or not: what plan shows of it
+		// is what apply does once it is ACTIVE.
 		for i := range d.GlobalSecondaryIndexes {
 			if g := &d.GlobalSecondaryIndexes[i]; building(g) {
 				p.waitFor("adding index " + aws.ToString(g.IndexName))

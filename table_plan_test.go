@@ -138,6 +138,17 @@ func planCases() []planCase {
 		// Table statuses.
 		{name: "ACTIVE and correct", spec: def, obs: table(nil)},
 		{name: "CREATING (someone else's): waited for, details planned", spec: def, obs: seenWith(status(types.TableStatusCreating), func(o *observed) { o.ttl = ptTTL(types.TimeToLiveStatusDisabled, "") }), wait: "creating", changes: []string{"enable TTL on ttl"}},
+		{name: "CREATING (someone else's) with drift: compared whole, waited for, then repaired", spec: def, obs: seenWith(table(func(d *types.TableDescription) {
+			d.TableStatus, d.DeletionProtectionEnabled = types.TableStatusCreating, aws.Bool(false)
+			without("gsi-user")(d)
+		}), func(o *observed) { o.ttl = ptTTL(types.TimeToLiveStatusEnabled, "ttl") }), wait: "creating", changes: []string{"enable deletion protection", "add index gsi-user"}},
+		{name: "CREATING (someone else's) with another key: a problem at once", spec: def, obs: table(func(d *types.TableDescription) {
+			d.TableStatus = types.TableStatusCreating
+			d.KeySchema = []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}}
+		}), problems: []string{"the key schema is"}},
+		{name: "UPDATING, deletion protection off, TTL DISABLING: left alone once TTL is known", spec: def, obs: seenWith(table(func(d *types.TableDescription) {
+			d.TableStatus, d.DeletionProtectionEnabled = types.TableStatusUpdating, aws.Bool(false)
+		}), func(o *observed) { o.ttl = ptTTL(types.TimeToLiveStatusDisabling, "ttl") }), problems: []string{"TTL is being disabled"}},
 		{name: "CREATING after this run's CreateTable", spec: def, obs: newTable(def, ptTable(func(d *types.TableDescription) { d.TableStatus = types.TableStatusCreating })), wait: "creating", changes: []string{"enable TTL on ttl", "enable point-in-time recovery"}},
 		{name: "created by this run, ACTIVE: only TTL and PITR", spec: def, obs: newTable(def, ptTable(func(d *types.TableDescription) { d.SSEDescription, d.DeletionProtectionEnabled = nil, nil })), changes: []string{"enable TTL on ttl", "enable point-in-time recovery"}},
 		{name: "UPDATING", spec: def, obs: status(types.TableStatusUpdating), wait: "updating"},

@@ -157,10 +157,16 @@ func (t *tableRun) complete(ctx context.Context, o *observed, all bool) error {
 }
 
 // record puts what is known and planned into the result: Changes lists
-// what the plans asked for, Done what this run did.
+// what the plans asked for, Done what this run did. A plan with problems
+// leaves the table alone: of what earlier plans asked for (before a wait
+// showed the problem), only what was done remains, so that apply reports
+// what plan would have.
 func (t *tableRun) record(o *observed, p tablePlan) {
 	res := t.res
 	t.see(o.desc)
+	if len(p.problems) > 0 {
+		t.asked = slices.DeleteFunc(t.asked, func(c change) bool { return !slices.ContainsFunc(o.done, c.same) })
+	}
 	for _, c := range slices.Concat(o.done, p.changes) {
 		if !slices.ContainsFunc(t.asked, c.same) {
 			t.asked = append(t.asked, c)
@@ -315,6 +321,17 @@ func (t *tableRun) create(ctx context.Context, o *observed, c change) error {
 	case isResourceInUse(err):
 		*o = observed{exists: true} // someone else's: read it, wait for it, bring it in line
 		t.asked = nil               // what it needs is planned anew
+	case unsure && ctx.Err() == nil:
+		// An attempt whose answer was lost, then another failure (throttled
+		// until WithWaitTimeout, refused): the lost attempt may have created
+		// the table. If it is there, it is ours.
+		d, derr := t.describe(ctx)
+		if derr != nil || d == nil {
+			return fmt.Errorf("%w (an earlier CreateTable's answer was lost, so the table may exist: run again to find out)", err)
+		}
+		*o = *newTable(t.spec, d)
+	case unsure:
+		return fmt.Errorf("%w (an earlier CreateTable's answer was lost, so the table may exist: run again to find out)", err)
 	default:
 		return err
 	}

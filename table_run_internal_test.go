@@ -203,13 +203,14 @@ func runTable(t *testing.T, spec *tableSpec, ddb DynamoDBAPI, planOnly bool) Tab
 // in (rather than one it passes through), and one apply can act on.
 func startingState(tc planCase) bool {
 	o := tc.obs
-	return !o.created && !o.exists && len(o.done) == 0 && (o.desc == nil || o.ttl != nil) && len(tc.problems) == 0 && !tc.unusable
+	return !o.created && !o.exists && len(o.done) == 0 && (o.desc == nil || o.ttl != nil) && !tc.unusable
 }
 
 // Plan equals apply: for every starting state the planner cases hold, the
 // writes apply makes (recorded by the mocks) are exactly the changes plan
 // reports, in order, and Done says so; and the planner's own answer is the
-// same list.
+// same list. A state with problems fails both ways, with the same action
+// and no change, and apply writes nothing.
 func TestPlanEqualsApply(t *testing.T) {
 	n := 0
 	for _, tc := range planCases() {
@@ -230,7 +231,11 @@ func TestPlanEqualsApply(t *testing.T) {
 				})
 				return ddb
 			}(), true)
-			if planned.Status != StatusPlanned {
+			wantPlan, wantApply := StatusPlanned, StatusOK
+			if len(tc.problems) > 0 {
+				wantPlan, wantApply = StatusFailed, StatusFailed
+			}
+			if planned.Status != wantPlan {
 				t.Fatalf("plan: %+v", planned)
 			}
 			if want := texts(planTable(tc.spec, tc.obs).changes); !slices.Equal(planned.Changes, want) {
@@ -241,7 +246,7 @@ func TestPlanEqualsApply(t *testing.T) {
 			s := newSim(t, tc.obs, name)
 			s.expect(t, ddb)
 			applied := runTable(t, tc.spec, ddb, false)
-			if applied.Status != StatusOK {
+			if applied.Status != wantApply {
 				t.Fatalf("apply: %+v", applied)
 			}
 			if !slices.Equal(s.writes, planned.Changes) {
@@ -254,6 +259,9 @@ func TestPlanEqualsApply(t *testing.T) {
 				t.Errorf("apply action %q; plan said %q", applied.Action, planned.Action)
 			}
 
+			if len(tc.problems) > 0 {
+				return
+			}
 			// And then there is nothing left to do.
 			again := runTable(t, tc.spec, ddb, true)
 			if again.Action != ActionNone || len(again.Changes) != 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"go.uber.org/mock/gomock"
 
@@ -96,6 +97,50 @@ func TestLostCreateAnswerIsStillCreate(t *testing.T) {
 			checkTable(t, rep.Tables[0], bootstrap.ActionCreate, bootstrap.StatusOK, "create table", "enable TTL on ttl", "enable point-in-time recovery")
 		})
 	}
+}
+
+// A CreateTable whose answer was lost, then a failure that says nothing of
+// the table (a refusal): the table is looked for. There, it is this run's
+// (create, done); not there, the result says it may exist.
+func TestLostCreateAnswerThenRefusalLooksForTheTable(t *testing.T) {
+	lostAnswer := opErr("DynamoDB", "CreateTable", &smithyhttp.ResponseError{
+		Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusInternalServerError}},
+		Err:      &types.InternalServerError{Message: aws.String("internal error")},
+	})
+	refused := opErr("DynamoDB", "CreateTable", &smithy.GenericAPIError{Code: "ValidationException", Message: "refused"})
+	const name = "sentinel-breakglass"
+	active := activeTable(bootstrap.PurposeBreakGlass, "")
+
+	t.Run("there", func(t *testing.T) {
+		s, d := newMocks(t)
+		gomock.InOrder(
+			expectNotFound(d, name),
+			expectCreate(t, d, name, nil, lostAnswer),
+			expectCreate(t, d, name, nil, refused),
+			expectDescribe(d, name, active),
+		)
+		// Found, it is as CreateTable made it: TTL and PITR follow, unread.
+		d.EXPECT().UpdateTimeToLive(gomock.Any(), named(name), gomock.Any()).Return(&dynamodb.UpdateTimeToLiveOutput{}, nil)
+		expectEnablePITR(d, name)
+		rep := mustRun(t, opts(clients(s, d), bootstrap.WithBreakGlass())...)
+		checkTable(t, rep.Tables[0], bootstrap.ActionCreate, bootstrap.StatusOK, "create table", "enable TTL on ttl", "enable point-in-time recovery")
+	})
+	t.Run("not there", func(t *testing.T) {
+		s, d := newMocks(t)
+		gomock.InOrder(
+			expectNotFound(d, name),
+			expectCreate(t, d, name, nil, lostAnswer),
+			expectCreate(t, d, name, nil, refused),
+			expectNotFound(d, name),
+		)
+		rep, err := bootstrap.Run(t.Context(), testConfig(), opts(clients(s, d), bootstrap.WithBreakGlass())...)
+		checkIncomplete(t, err, []string{"table " + name})
+		got := rep.Tables[0]
+		if got.Action != bootstrap.ActionCreate || got.Status != bootstrap.StatusFailed || len(got.Done) != 0 {
+			t.Errorf("result %+v; want create, failed, nothing done", got)
+		}
+		checkContains(t, "Error", got.Error, "ValidationException", "answer was lost", "may exist")
+	})
 }
 
 // LimitExceededException is a refusal: a CreateTable answered with it did
