@@ -395,3 +395,32 @@ func TestSessionTableWarningOnParameters(t *testing.T) {
 		}
 	}
 }
+
+// PutParameter answering ParameterAlreadyExists (someone created it after
+// the read) is action none, not a failure, and is not retried.
+func TestParameterAlreadyExistsIsNone(t *testing.T) {
+	exists := map[string]error{
+		"modeled": opErr("SSM", "PutParameter", &ssmtypes.ParameterAlreadyExists{Message: aws.String("The parameter already exists.")}),
+		"generic": opErr("SSM", "PutParameter", apiErr("ParameterAlreadyExists", "The parameter already exists.")),
+	}
+	for kind, err := range exists {
+		t.Run(kind, func(t *testing.T) {
+			s, d := newMocks(t)
+			s.EXPECT().GetParameters(gomock.Any(), paramNames(paramName("dev"), paramName("prod")), gomock.Any()).
+				Return(&ssm.GetParametersOutput{InvalidParameters: []string{paramName("dev"), paramName("prod")}}, nil)
+			s.EXPECT().PutParameter(gomock.Any(), paramNamed(paramName("dev")), gomock.Any()).Return(nil, err).Times(1)
+			s.EXPECT().PutParameter(gomock.Any(), paramNamed(paramName("prod")), gomock.Any()).Return(&ssm.PutParameterOutput{Version: 1}, nil).Times(1)
+
+			rep := mustRun(t, opts(clients(s, d), bootstrap.WithProfiles("dev", "prod"))...)
+			if got := paramResult(t, rep, "dev"); got.Action != bootstrap.ActionNone || got.Status != bootstrap.StatusOK || got.Error != "" {
+				t.Errorf("dev = %+v, want none, ok, no error", got)
+			}
+			if got := paramResult(t, rep, "prod"); got.Action != bootstrap.ActionCreate || got.Status != bootstrap.StatusOK || got.Version != 1 {
+				t.Errorf("prod = %+v, want create, ok, version 1", got)
+			}
+			if want := (bootstrap.Summary{Create: 1, None: 1}); rep.Summary != want {
+				t.Errorf("Summary = %+v, want %+v", rep.Summary, want)
+			}
+		})
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"go.uber.org/mock/gomock"
 
 	"github.com/sentinel-tools/bootstrap"
@@ -83,35 +81,6 @@ func TestTableFoundCreatingIsWaitedFor(t *testing.T) {
 
 	rep := mustRun(t, opts(clients(s, d), bootstrap.WithBreakGlass())...)
 	checkTable(t, rep.Tables[0], bootstrap.ActionNone, bootstrap.StatusOK)
-}
-
-// PutParameter answering ParameterAlreadyExists (someone created it after
-// the read) is action none, not a failure, and is not retried.
-func TestParameterAlreadyExistsIsNone(t *testing.T) {
-	exists := map[string]error{
-		"modeled": opErr("SSM", "PutParameter", &ssmtypes.ParameterAlreadyExists{Message: aws.String("The parameter already exists.")}),
-		"generic": opErr("SSM", "PutParameter", apiErr("ParameterAlreadyExists", "The parameter already exists.")),
-	}
-	for kind, err := range exists {
-		t.Run(kind, func(t *testing.T) {
-			s, d := newMocks(t)
-			s.EXPECT().GetParameters(gomock.Any(), paramNames(paramName("dev"), paramName("prod")), gomock.Any()).
-				Return(&ssm.GetParametersOutput{InvalidParameters: []string{paramName("dev"), paramName("prod")}}, nil)
-			s.EXPECT().PutParameter(gomock.Any(), paramNamed(paramName("dev")), gomock.Any()).Return(nil, err).Times(1)
-			s.EXPECT().PutParameter(gomock.Any(), paramNamed(paramName("prod")), gomock.Any()).Return(&ssm.PutParameterOutput{Version: 1}, nil).Times(1)
-
-			rep := mustRun(t, opts(clients(s, d), bootstrap.WithProfiles("dev", "prod"))...)
-			if got := paramResult(t, rep, "dev"); got.Action != bootstrap.ActionNone || got.Status != bootstrap.StatusOK || got.Error != "" {
-				t.Errorf("dev = %+v, want none, ok, no error", got)
-			}
-			if got := paramResult(t, rep, "prod"); got.Action != bootstrap.ActionCreate || got.Status != bootstrap.StatusOK || got.Version != 1 {
-				t.Errorf("prod = %+v, want create, ok, version 1", got)
-			}
-			if want := (bootstrap.Summary{Create: 1, None: 1}); rep.Summary != want {
-				t.Errorf("Summary = %+v, want %+v", rep.Summary, want)
-			}
-		})
-	}
 }
 
 // UpdateTimeToLive is not idempotent: when it answers ValidationException,
