@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -120,13 +119,7 @@ func TestExportSignedNamesAreRunsNames(t *testing.T) {
 // A signed CloudFormation export over CloudFormation's quotas is refused
 // before any signing call: no DescribeKey, no Sign.
 func TestExportSignedOverTheLimitsCallsNothing(t *testing.T) {
-	names := func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = fmt.Sprintf("p%03d", i)
-		}
-		return out
-	}
+	names := numberedProfiles
 	for _, c := range []struct {
 		name string
 		opts []bootstrap.Option

@@ -170,16 +170,19 @@ func TestExportInvalidConfig(t *testing.T) {
 	}
 }
 
+// numberedProfiles are n profiles p000, p001, …
+func numberedProfiles(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("p%03d", i)
+	}
+	return out
+}
+
 // CloudFormation's quotas: 500 resources, 51,200 bytes inline, 1 MB from
 // S3. Over them, Export says which and what to do.
 func TestExportCloudFormationLimits(t *testing.T) {
-	profiles := func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = fmt.Sprintf("p%03d", i)
-		}
-		return out
-	}
+	profiles := numberedProfiles
 	bigPolicies := func(ps []string) []bootstrap.Option {
 		var o []bootstrap.Option
 		for _, p := range ps {

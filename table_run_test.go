@@ -39,6 +39,12 @@ func expectCreate(t *testing.T, d *mocks.MockDynamoDBAPI, name string, out *dyna
 		})
 }
 
+// createAnswer500 is a CreateTable answered 500: it may have been carried out.
+var createAnswer500 = opErr("DynamoDB", "CreateTable", &smithyhttp.ResponseError{
+	Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusInternalServerError}},
+	Err:      &types.InternalServerError{Message: aws.String("internal error")},
+})
+
 // AWS may answer ResourceNotFoundException for a moment after CreateTable:
 // the new table is waited for, not failed, and TTL and point-in-time
 // recovery are enabled.
@@ -69,10 +75,7 @@ func TestNewTableNotVisibleYetIsWaitedFor(t *testing.T) {
 func TestLostCreateAnswerIsStillCreate(t *testing.T) {
 	lost := map[string]error{
 		"connection broken": opErr("DynamoDB", "CreateTable", &smithyhttp.RequestSendError{Err: &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}}),
-		"500": opErr("DynamoDB", "CreateTable", &smithyhttp.ResponseError{
-			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusInternalServerError}},
-			Err:      &types.InternalServerError{Message: aws.String("internal error")},
-		}),
+		"500":               createAnswer500,
 	}
 	for kind, first := range lost {
 		t.Run(kind, func(t *testing.T) {
@@ -103,10 +106,7 @@ func TestLostCreateAnswerIsStillCreate(t *testing.T) {
 // the table (a refusal): the table is looked for. There, it is this run's
 // (create, done); not there, the result says it may exist.
 func TestLostCreateAnswerThenRefusalLooksForTheTable(t *testing.T) {
-	lostAnswer := opErr("DynamoDB", "CreateTable", &smithyhttp.ResponseError{
-		Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusInternalServerError}},
-		Err:      &types.InternalServerError{Message: aws.String("internal error")},
-	})
+	lostAnswer := createAnswer500
 	refused := opErr("DynamoDB", "CreateTable", &smithy.GenericAPIError{Code: "ValidationException", Message: "refused"})
 	const name = "sentinel-breakglass"
 	active := activeTable(bootstrap.PurposeBreakGlass, "")
