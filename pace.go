@@ -40,9 +40,12 @@ const (
 // counted, as they say nothing of the new pace.
 //
 //   - A window with fewer than 3 throttled answers, or at most 5 % of them,
-//     makes the pace it began with the good pace. (A few throttles happen
-//     below any limit: a call held up on the way arrives just after the
-//     next one.)
+//     makes the pace it began with the good pace; one with none at all, the
+//     pace it had 100 ms (the reservation horizon) before its end, if that
+//     is higher: the pace grows during a window, and the calls answered
+//     last were reserved at about that pace. (A few throttles happen below
+//     any limit: a call held up on the way arrives just after the next
+//     one.)
 //   - A window with more cuts the pace. If it went above the good pace, the
 //     pace goes back to the good pace (or to the share of it that
 //     succeeded, divided by 0.95, if that is higher: under a token bucket
@@ -53,11 +56,16 @@ const (
 //     nothing of how close the limit is; but the gap between a good and a
 //     bad pace does. Otherwise (no good pace, or a window at it was cut) the
 //     pace is cut to the share that succeeded, divided by 0.95, but by no
-//     more than 5 % when over half succeeded; the new pace is taken as good
-//     and the old one as bad until a window says otherwise.
+//     more than 5 % below the good pace when over half succeeded; the new
+//     pace is taken as good and the old one as bad until a window says
+//     otherwise (unless most calls at the good pace were throttled: then
+//     neither is known).
+//   - A cut applies at once: the slots reserved after it are given up, and
+//     their calls reserved again at the new pace (see wait).
 //   - The pace grows while it is not cut, up to the middle of the good and
 //     the bad pace when both are known (a bad pace is forgotten after 8 s):
-//     ×2 a second until the first cut (the first pace is only an estimate);
+//     ×8 a second until the first cut (the first pace is only an estimate,
+//     and a cut costs only the calls of a round trip or so);
 //     after a cut, held, then ×1.1 a second (probing just above what the
 //     service accepted), or ×2 a second while the bad pace is more than 2 %
 //     above the good one. The hold is a second, a quarter of a second while
@@ -67,7 +75,7 @@ const (
 //     too once a second has passed without a cut or a throttle and 20 calls
 //     have succeeded since, so a pace that is too low, after a passing
 //     hiccup, recovers quickly. Except in those last cases, it grows by no
-//     more than ×2 (before the first cut) or ×1.025 (after) in the time a
+//     more than ×8 (before the first cut) or ×1.025 (after) in the time a
 //     window of answers takes, so that at a slow pace (3 a second) it does
 //     not outgrow the judgement.
 //   - When it is quiet in that sense and the pace is over twice the rate
@@ -109,7 +117,43 @@ type pacer struct {
 	badAt        time.Time // when bad was last set
 	// successes are the last paceSamples within paceWindow (and one more), oldest first.
 	successes []time.Time
-	now       func() time.Time
+	// slots are the starts of the slots reserved since the last one before
+	// now, oldest first; a cut gives up those after it, and starts a new
+	// epoch.
+	slots []time.Time
+	epoch uint64
+	past  []pastRate // the paces of the last second (and the one before), oldest first
+	now   func() time.Time
+}
+
+// pastRate is the pace from a moment on.
+type pastRate struct {
+	at   time.Time
+	rate float64
+}
+
+// record notes the pace at now.
+func (p *pacer) record(now time.Time) {
+	i := 0
+	for i < len(p.past)-1 && now.Sub(p.past[i+1].at) > time.Second {
+		i++
+	}
+	p.past = append(p.past[i:], pastRate{now, p.rate})
+}
+
+// rateAt is the pace at t (the oldest one known if t is before it).
+func (p *pacer) rateAt(t time.Time) float64 {
+	if len(p.past) == 0 {
+		return 0
+	}
+	r := p.past[0].rate
+	for _, e := range p.past[1:] {
+		if e.at.After(t) {
+			break
+		}
+		r = e.rate
+	}
+	return r
 }
 
 func newPacer() *pacer { return &pacer{now: time.Now} }
@@ -117,17 +161,25 @@ func newPacer() *pacer { return &pacer{now: time.Now} }
 // wait blocks until the caller may start a call, or ctx is done. A caller
 // reserves the next slot, at most paceHorizon ahead (further ahead it sleeps
 // paceHorizon and tries again), so that a faster pace set meanwhile applies
-// to it within paceHorizon.
+// to it within paceHorizon. A slower one applies at once: a cut gives up the
+// slots reserved before it, and their callers reserve again at the new pace
+// when they wake (else up to paceHorizon of calls would still go out at the
+// pace just found too fast).
 func (p *pacer) wait(ctx context.Context) error {
 	for {
-		d, ok := p.reserve()
+		d, epoch, ok := p.reserve()
 		switch {
 		case !ok:
 			if err := sleep(ctx, paceHorizon); err != nil {
 				return err
 			}
 		case d > 0:
-			return sleepPrecisely(ctx, d)
+			if err := sleepPrecisely(ctx, d); err != nil {
+				return err
+			}
+			if p.holds(epoch) {
+				return nil
+			}
 		default:
 			return ctx.Err()
 		}
@@ -160,9 +212,10 @@ func sleepPrecisely(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-// reserve returns how long the caller must wait for its slot, or false if
-// its slot is further away than paceHorizon (it then reserves nothing).
-func (p *pacer) reserve() (time.Duration, bool) {
+// reserve returns how long the caller must wait for its slot and the
+// epoch it was reserved in (see holds), or false if its slot is further
+// away than paceHorizon (it then reserves nothing).
+func (p *pacer) reserve() (time.Duration, uint64, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -170,7 +223,7 @@ func (p *pacer) reserve() (time.Duration, bool) {
 		p.first = now
 	}
 	if p.rate == 0 {
-		return 0, true
+		return 0, p.epoch, true
 	}
 	start := p.next
 	if start.Before(now) {
@@ -178,10 +231,23 @@ func (p *pacer) reserve() (time.Duration, bool) {
 	}
 	d := start.Sub(now)
 	if d > paceHorizon {
-		return d, false
+		return d, p.epoch, false
 	}
 	p.next = start.Add(time.Duration(float64(time.Second) / p.rate))
-	return d, true
+	i := 0 // keep the slots ahead, and the last one before now
+	for i < len(p.slots)-1 && !p.slots[i+1].After(now) {
+		i++
+	}
+	p.slots = append(p.slots[i:], start)
+	return d, p.epoch, true
+}
+
+// holds reports whether a slot reserved in epoch still holds: no cut has
+// given it up since.
+func (p *pacer) holds(epoch uint64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.epoch == epoch
 }
 
 // success records a call the service accepted.
@@ -223,6 +289,7 @@ func (p *pacer) success() {
 	perSecond := min(math.Log(g.perSecond), math.Log(g.perWindow)/window)
 	p.rate = min(p.rate*math.Exp(perSecond*now.Sub(p.grown).Seconds()), max(p.ceiling(), p.rate))
 	p.grown = now
+	p.record(now)
 }
 
 // ceiling is the highest pace worth trying next: the middle of the good
@@ -238,7 +305,7 @@ func (p *pacer) ceiling() float64 {
 type growth struct{ perSecond, perWindow float64 }
 
 var (
-	paceFast  = growth{2, 2}           // until the first cut (the first pace is only an estimate)
+	paceFast  = growth{8, 8}           // until the first cut (the first pace is only an estimate)
 	paceSlow  = growth{1.1, 1.025}     // after a cut: probing just above what the service accepted
 	paceQuick = growth{2, math.Inf(1)} // once quiet: far from any limit seen lately
 )
@@ -274,10 +341,17 @@ func (p *pacer) judge(now time.Time) {
 		return
 	}
 	if p.throttle < paceCutEarly || float64(p.throttle) <= paceTarget*float64(p.calls) {
-		if p.began > p.good {
+		good := p.began
+		if p.throttle == 0 {
+			// The pace grew during the window: with no throttle at all, the
+			// pace of paceHorizon ago, at which the calls answered last were
+			// reserved, was good too.
+			good = max(good, p.rateAt(now.Add(-paceHorizon)))
+		}
+		if good > p.good {
 			p.hold = paceHold // the limit is above the last good pace: probe as often as at first
 		}
-		p.good = p.began
+		p.good = good
 		if p.bad <= p.good {
 			p.bad = 0 // the limit has grown past it
 		}
@@ -312,10 +386,17 @@ func (p *pacer) judge(now time.Time) {
 		if p.good > 0 && accepted >= 0.5 {
 			rate = max(rate, p.good*(1-paceTarget))
 			p.good, p.bad, p.badAt = rate, p.good, now // until a window says otherwise
+		} else if p.good == 0 {
+			// No window has been good yet (the first estimate grew too
+			// fast): the limit lies between the cut pace and this one.
+			p.good, p.bad, p.badAt = rate, p.rate, now
 		} else {
 			p.good, p.bad = 0, 0
 		}
 		p.hold = paceHold
+		if p.bad > p.good*(1+paceNarrow) {
+			p.hold = paceHoldMin // far apart: try the middle soon
+		}
 	}
 	p.set(now, rate, true)
 }
@@ -323,10 +404,25 @@ func (p *pacer) judge(now time.Time) {
 // set changes the pace and starts a window of answers once the calls made
 // before the change have been answered.
 func (p *pacer) set(now time.Time, rate float64, cut bool) {
-	p.rate = max(rate, paceMin)
+	rate = max(rate, paceMin)
+	if rate < p.rate {
+		// Give up the slots after now: their calls are reserved again at
+		// the new pace, after the last slot taken.
+		next := now
+		for _, s := range p.slots {
+			if !s.After(now) {
+				next = s.Add(time.Duration(float64(time.Second) / rate))
+			}
+		}
+		p.next = next
+		p.slots = nil
+		p.epoch++
+	}
+	p.rate = rate
 	p.lastCut, p.grown, p.cut = now, now, cut
 	p.from, p.began = now.Add(min(2*p.rtt+paceHorizon, paceSettleMax)), p.rate
 	p.calls, p.throttle = 0, 0
+	p.record(now)
 }
 
 // answered notes an answer: the first one measures a round trip.

@@ -35,7 +35,7 @@ func succeed(p *pacer, c *fakeClock, n int, every time.Duration) {
 func paced(t *testing.T, rate float64) (*pacer, *fakeClock) {
 	t.Helper()
 	p, c := newTestPacer()
-	if _, ok := p.reserve(); !ok { // the first call
+	if _, _, ok := p.reserve(); !ok { // the first call
 		t.Fatal("the first call was not given a slot")
 	}
 	c.advance(20 * time.Millisecond)
@@ -58,7 +58,7 @@ func TestPacerStartsUnpaced(t *testing.T) {
 
 func TestPacerFirstThrottleSetsPaceToWhatSucceeded(t *testing.T) {
 	p, c := newTestPacer()
-	_, _ = p.reserve()                      // the first call
+	_, _, _ = p.reserve()                   // the first call
 	succeed(p, c, 100, 10*time.Millisecond) // 100 a second
 	p.throttled()
 	if p.rate < 95 || p.rate > 105 {
@@ -68,7 +68,7 @@ func TestPacerFirstThrottleSetsPaceToWhatSucceeded(t *testing.T) {
 
 func TestPacerFirstThrottleBeforeAnySuccess(t *testing.T) {
 	p, c := newTestPacer()
-	_, _ = p.reserve()
+	_, _, _ = p.reserve()
 	c.advance(25 * time.Millisecond)
 	p.throttled() // nothing has succeeded: one call per 25 ms
 	if p.rate != 40 {
@@ -80,7 +80,7 @@ func TestPacerReservesSlotsAtThePace(t *testing.T) {
 	p, c := paced(t, 50) // a slot every 20 ms
 	var got []time.Duration
 	for {
-		d, ok := p.reserve()
+		d, _, ok := p.reserve()
 		if !ok {
 			break
 		}
@@ -97,7 +97,7 @@ func TestPacerReservesSlotsAtThePace(t *testing.T) {
 	}
 	c.advance(time.Second) // slots not taken are not saved up
 	for i := range 2 {
-		if d, _ := p.reserve(); d != time.Duration(i)*20*time.Millisecond {
+		if d, _, _ := p.reserve(); d != time.Duration(i)*20*time.Millisecond {
 			t.Errorf("after an idle second, slot %d in %v", i, d)
 		}
 	}
@@ -115,7 +115,7 @@ func TestPacerWaitEndsWithContext(t *testing.T) {
 
 func TestPacerIgnoresAnswersToCallsBeforeTheChange(t *testing.T) {
 	p, c := newTestPacer()
-	_, _ = p.reserve()
+	_, _, _ = p.reserve()
 	c.advance(20 * time.Millisecond) // the round trip
 	p.success()
 	p.throttled() // pace set at 50/s
@@ -250,6 +250,81 @@ func TestPacerBracketsTheLimit(t *testing.T) {
 	p.success()
 	if p.bad != 0 {
 		t.Errorf("bad pace %.1f still known %s after it was seen", p.bad, paceHoldMax+time.Second)
+	}
+}
+
+// A cut before any window was good (the first estimate grew past the
+// limit) brackets the limit too: the cut pace is taken as good, the one
+// cut from as bad, and the middle is tried soon.
+func TestPacerFirstCutBrackets(t *testing.T) {
+	p, c := paced(t, 130)
+	judged(t, p, c, 0, 100, 130, 20, 10)
+	if want := 130 * 0.5 / (1 - paceTarget); math.Abs(p.rate-want) > 1e-9 || p.good != p.rate || p.bad != 130 || p.hold != paceHoldMin {
+		t.Errorf("pace %.2f, good %.2f, bad %.2f, hold %s; want %.2f, the same, 130, %s", p.rate, p.good, p.bad, p.hold, want, paceHoldMin)
+	}
+}
+
+// A window without a throttle, while the pace grew, makes good the pace it
+// had a reservation horizon before its end, not the one it began with.
+func TestPacerGoodIsThePaceReached(t *testing.T) {
+	p, c := paced(t, 50)
+	p.cut = false // growing as fast as before the first cut
+	for p.good == 0 {
+		c.advance(time.Duration(float64(time.Second) / p.rate))
+		p.success()
+	}
+	if p.good <= 50 || p.good >= p.rate {
+		t.Errorf("good %.1f after a window from 50/s to %.1f/s without a throttle; want between the two", p.good, p.rate)
+	}
+	if want := p.rateAt(c.t.Add(-paceHorizon)); p.good != want {
+		t.Errorf("good %.1f, want the pace of a horizon ago, %.1f", p.good, want)
+	}
+}
+
+// A cut gives up the slots reserved after it: their calls are reserved
+// again at the new pace, spaced from the last slot taken.
+func TestPacerCutGivesUpReservedSlots(t *testing.T) {
+	p, c := paced(t, 100) // a slot every 10 ms
+	var epoch uint64
+	for range 5 { // 0, 10, …, 40 ms
+		_, epoch, _ = p.reserve()
+	}
+	c.advance(15 * time.Millisecond) // the slots at 0 and 10 ms are taken
+	p.set(c.t, 50, true) // a cut
+	if p.rate != 50 || p.holds(epoch) {
+		t.Fatalf("pace %.1f, old slots hold: %v; want 50 and given up", p.rate, p.holds(epoch))
+	}
+	// The next slot: 20 ms (at 50/s) after the one at 10 ms, 15 ms from now.
+	if d, e, ok := p.reserve(); !ok || d != 15*time.Millisecond || !p.holds(e) {
+		t.Errorf("next slot in %v (ok %v, holds %v); want 15ms", d, ok, p.holds(e))
+	}
+	// A faster pace gives up nothing.
+	_, e, _ := p.reserve()
+	p.set(c.t, 80, true)
+	if !p.holds(e) {
+		t.Error("a faster pace gave up reserved slots")
+	}
+}
+
+// wait, woken for a slot given up meanwhile, waits for a new one.
+func TestPacerWaitReservesAgainAfterACut(t *testing.T) {
+	p := newPacer()
+	p.rate = 20 // a slot every 50 ms
+	began := time.Now()
+	if err := p.wait(t.Context()); err != nil { // the slot now
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- p.wait(t.Context()) }() // the slot at 50 ms
+	time.Sleep(10 * time.Millisecond)
+	p.mu.Lock()
+	p.set(p.now(), 4, true) // a slot every 250 ms, from the one taken at 0
+	p.mu.Unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Since(began); got < 250*time.Millisecond {
+		t.Errorf("wait returned %s after the first slot; want the new slot at 250ms, not the one given up at 50ms", got)
 	}
 }
 
@@ -403,8 +478,10 @@ type simEvent struct {
 	at     time.Time
 	seq    int
 	worker int
-	answer bool // else: ask the pacer for a slot
+	answer bool // else: ask the pacer for a slot, or send
 	ok     bool
+	send   bool   // the worker's slot came: send if it still holds
+	epoch  uint64 // the slot's
 }
 
 type simQueue []simEvent
@@ -431,7 +508,8 @@ func simulate(workers, calls int, bucket simBucket, net simNet, seed uint64) sim
 
 // simPacer is what the write loop calls.
 type simPacer interface {
-	reserve() (time.Duration, bool)
+	reserve() (time.Duration, uint64, bool)
+	holds(epoch uint64) bool
 	success()
 	throttled()
 }
@@ -479,12 +557,25 @@ func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket
 			pending--
 			busy[e.worker] = true
 		}
-		d, ok := p.reserve()
-		if !ok {
-			push(simEvent{at: c.t.Add(paceHorizon), worker: e.worker})
-			continue
+		var send time.Time
+		if e.send {
+			if !p.holds(e.epoch) {
+				e.send = false // the slot was given up: reserve again
+			}
+			send = c.t
 		}
-		send := c.t.Add(d + jitter(net.wake))
+		if !e.send {
+			d, epoch, ok := p.reserve()
+			if !ok {
+				push(simEvent{at: c.t.Add(paceHorizon), worker: e.worker})
+				continue
+			}
+			if d > 0 {
+				push(simEvent{at: c.t.Add(d + jitter(net.wake)), worker: e.worker, send: true, epoch: epoch})
+				continue
+			}
+			send = c.t.Add(jitter(net.wake))
+		}
 		arrive := send.Add(net.out + jitter(net.jitter))
 		if net.tail > 0 && rng.Float64() < net.tail {
 			arrive = arrive.Add(jitter(net.tailMax))
