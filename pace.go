@@ -87,15 +87,16 @@ const (
 // early is a slot lost. Throttled calls are made again at the pace.
 //
 // In a simulation of 8 workers at 20 ms per request (pace_internal_test.go)
-// it reaches about 100 % of a 100 calls/s token bucket of burst 10 (97 % of
-// one of burst 5), and about 92 % of strict spacing at 100 calls/s when
-// calls reach the service with 0.15 ms of jitter (90 % when 3 % of them are
-// held up by up to 3 ms more, where the best fixed pace reaches 95 %).
-// Against the AWS-timing shim (BENCHMARKS.md), 1,000 writes reached 96–100 %
-// of the quota with a token bucket of 10 and 86–90 % with strict spacing on
-// a quiet two-core machine, where a fixed pace just under the limit (which
-// the pacer cannot know) reached 93–96 %; 60 writes at 3 a second with a
-// bucket, 92–99 %; never a failure. It is safe for concurrent use.
+// it reaches about 100 % of a 100 calls/s token bucket of burst 10 (99 % of
+// one of burst 5), and about 96 % of strict spacing at 100 calls/s when
+// calls reach the service exactly when meant, 92 % with 0.15 ms of jitter
+// (91 % when 3 % of them are held up by up to 3 ms more, where the best
+// fixed pace reaches 95 %). Against the AWS-timing shim (BENCHMARKS.md),
+// 1,000 writes reached 96–100 % of the quota with a token bucket of 10 and
+// 87–92.5 % with strict spacing on a quiet two-core machine, where a fixed
+// pace just under the limit (which the pacer cannot know) reached 93–96 %;
+// 60 writes at 3 a second with a bucket, 92–99 %; never a failure. It is
+// safe for concurrent use.
 type pacer struct {
 	mu           sync.Mutex
 	rate         float64   // calls per second; 0 means unpaced

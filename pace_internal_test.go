@@ -290,7 +290,7 @@ func TestPacerCutGivesUpReservedSlots(t *testing.T) {
 		_, epoch, _ = p.reserve()
 	}
 	c.advance(15 * time.Millisecond) // the slots at 0 and 10 ms are taken
-	p.set(c.t, 50, true) // a cut
+	p.set(c.t, 50, true)             // a cut
 	if p.rate != 50 || p.holds(epoch) {
 		t.Fatalf("pace %.1f, old slots hold: %v; want 50 and given up", p.rate, p.holds(epoch))
 	}
@@ -634,11 +634,11 @@ func TestPacerSimulatedQuota(t *testing.T) {
 	}{
 		{"100/s burst 10", 1000, 100, 10, precise, 0.95, 0},
 		{"100/s burst 10 noisy", 1000, 100, 10, noisy, 0.95, 0},
-		{"100/s burst 5", 1000, 100, 5, precise, 0.95, 0},
-		{"100/s strict spacing ideal", 1000, 100, 1, ideal, 0.90, 0},
-		{"100/s strict spacing", 1000, 100, 1, precise, 0.88, 0},
-		{"100/s strict spacing noisy", 1000, 100, 1, noisy, 0.85, 0},
-		{"100/s strict spacing late timers", 1000, 100, 1, lateTimers, 0.78, 0},
+		{"100/s burst 5", 1000, 100, 5, precise, 0.97, 0},
+		{"100/s strict spacing ideal", 1000, 100, 1, ideal, 0.94, 0},
+		{"100/s strict spacing", 1000, 100, 1, precise, 0.90, 0},
+		{"100/s strict spacing noisy", 1000, 100, 1, noisy, 0.89, 0},
+		{"100/s strict spacing late timers", 1000, 100, 1, lateTimers, 0.82, 0},
 		{"3/s burst 10", 60, 3, 10, precise, 0, 1.1},
 		{"3/s strict spacing", 60, 3, 1, precise, 0, 1.3},
 	} {
