@@ -135,12 +135,21 @@ type pastRate struct {
 
 // record notes the pace at now.
 func (p *pacer) record(now time.Time) {
+	p.past = append(sinceLast(p.past, func(e pastRate) bool { return now.Sub(e.at) > time.Second }), pastRate{now, p.rate})
+}
+
+// sinceLast drops the oldest entries of s (oldest first) for which past
+// holds, all but the last of them.
+func sinceLast[T any](s []T, past func(T) bool) []T {
 	i := 0
-	for i < len(p.past)-1 && now.Sub(p.past[i+1].at) > time.Second {
+	for i < len(s)-1 && past(s[i+1]) {
 		i++
 	}
-	p.past = append(p.past[i:], pastRate{now, p.rate})
+	return s[i:]
 }
+
+// spacing is the time between two slots at rate calls a second.
+func spacing(rate float64) time.Duration { return time.Duration(float64(time.Second) / rate) }
 
 // rateAt is the pace at t (the oldest one known if t is before it).
 func (p *pacer) rateAt(t time.Time) float64 {
@@ -234,12 +243,8 @@ func (p *pacer) reserve() (time.Duration, uint64, bool) {
 	if d > paceHorizon {
 		return d, p.epoch, false
 	}
-	p.next = start.Add(time.Duration(float64(time.Second) / p.rate))
-	i := 0 // keep the slots ahead, and the last one before now
-	for i < len(p.slots)-1 && !p.slots[i+1].After(now) {
-		i++
-	}
-	p.slots = append(p.slots[i:], start)
+	p.next = start.Add(spacing(p.rate))
+	p.slots = append(sinceLast(p.slots, func(s time.Time) bool { return !s.After(now) }), start)
 	return d, p.epoch, true
 }
 
@@ -412,7 +417,7 @@ func (p *pacer) set(now time.Time, rate float64, cut bool) {
 		next := now
 		for _, s := range p.slots {
 			if !s.After(now) {
-				next = s.Add(time.Duration(float64(time.Second) / rate))
+				next = s.Add(spacing(rate))
 			}
 		}
 		p.next = next
