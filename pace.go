@@ -10,21 +10,22 @@ import (
 
 // Pacing constants: see pacer.
 const (
-	paceTarget    = 0.05                   // a window with more throttled answers than this share (and paceCutEarly) is cut
-	paceHold      = time.Second            // the pace is held this long after a cut,
-	paceHoldMin   = 250 * time.Millisecond // or this long when a good and a bad pace are far apart,
-	paceHoldMax   = 8 * time.Second        // or twice as long as last time (up to this) when they are close
-	paceNarrow    = 0.02                   // close: the bad pace within this share above the good one
-	paceQuiet     = time.Second            // quiet: this long (and paceCutCalls successes) since the last cut and throttle
-	paceCutEvery  = 250 * time.Millisecond // a window of answers lasts at least this long,
-	paceCutCalls  = 20                     // and holds this many answers,
-	paceCutEarly  = 3                      // or this many throttles (fewer never cut)
-	paceMin       = 0.2                    // calls a second: the slowest pace
-	paceSamples   = 32                     // the rate that recently succeeded: that of the last this many successes,
-	paceWindow    = 10 * time.Second       // within this long
-	paceSpanMin   = 10 * time.Millisecond  // shortest time successes are counted over
-	paceHorizon   = 100 * time.Millisecond // how far ahead a call reserves its slot
-	paceSettleMax = 500 * time.Millisecond // longest settling time after a change of pace
+	paceTarget     = 0.05                   // a window with more throttled answers than this share (and paceCutEarly) is cut
+	paceHold       = time.Second            // the pace is held this long after a cut,
+	paceHoldMin    = 250 * time.Millisecond // or this long when a good and a bad pace are far apart,
+	paceHoldMax    = 8 * time.Second        // or twice as long as last time (up to this) when they are close
+	paceNarrow     = 0.02                   // close: the bad pace within this share above the good one
+	paceQuiet      = time.Second            // quiet: this long (and paceCutCalls successes) since the last cut and throttle
+	paceCutEvery   = 250 * time.Millisecond // a window of answers lasts at least this long,
+	paceCutCalls   = 20                     // and holds this many answers,
+	paceCutEarly   = 3                      // or this many throttles (fewer never cut)
+	paceMin        = 0.2                    // calls a second: the slowest pace
+	paceFirstCalls = 2                      // the first pace, when nothing has succeeded: this many calls per time since the first
+	paceSamples    = 32                     // the rate that recently succeeded: that of the last this many successes,
+	paceWindow     = 10 * time.Second       // within this long
+	paceSpanMin    = 10 * time.Millisecond  // shortest time successes are counted over
+	paceHorizon    = 100 * time.Millisecond // how far ahead a call reserves its slot
+	paceSettleMax  = 500 * time.Millisecond // longest settling time after a change of pace
 )
 
 // pacer spaces write calls so that they fit the rate the service accepts,
@@ -33,7 +34,7 @@ const (
 //
 // It starts unpaced (WithConcurrency alone bounds the calls). The first
 // throttle sets the pace to the rate that has succeeded so far (when nothing
-// has succeeded yet, to one call per time since the first call). From then
+// has succeeded yet, to two calls per time since the first call). From then
 // on the answers are judged in windows of at least 250 ms and 20 answers
 // (or as soon as 3 are throttled); answers to calls made before a change of
 // pace (within two round trips and the reservation horizon of it) are not
@@ -50,7 +51,10 @@ const (
 //     pace goes back to the good pace (or to the share of it that
 //     succeeded, divided by 0.95, if that is higher: under a token bucket
 //     the service accepts its limit, and the pace lands just above it), and
-//     the pace it reached is the bad pace: the limit lies between the two.
+//     the pace its throttled calls were spaced at is the bad pace (that of
+//     a round trip and the reservation horizon before the cut, when it is
+//     above the good pace; else the pace it reached): the limit lies
+//     between the two.
 //     With strict spacing (a bucket of size 1), a pace just above the limit
 //     has every other call throttled, so the share that succeeded says
 //     nothing of how close the limit is; but the gap between a good and a
@@ -71,7 +75,9 @@ const (
 //     above the good one. The hold is a second, a quarter of a second while
 //     the two are far apart (halving the gap finds a strict limit in a few
 //     windows), and twice as long as the last one (up to 8 s) when they are
-//     close: each probe just above the limit costs throttles. ×2 a second
+//     close: each probe just above the limit costs throttles (a window
+//     that raises the good pace brings a longer hold back to a second, and
+//     leaves a shorter one as it is). ×2 a second
 //     too once a second has passed without a cut or a throttle and 20 calls
 //     have succeeded since, so a pace that is too low, after a passing
 //     hiccup, recovers quickly. Except in those last cases, it grows by no
@@ -89,9 +95,9 @@ const (
 // In a simulation of 8 workers at 20 ms per request (pace_internal_test.go)
 // it reaches about 100 % of a 100 calls/s token bucket of burst 10 (99 % of
 // one of burst 5), and about 96 % of strict spacing at 100 calls/s when
-// calls reach the service exactly when meant, 92 % with 0.15 ms of jitter
-// (91 % when 3 % of them are held up by up to 3 ms more, where the best
-// fixed pace reaches 95 %). Against the AWS-timing shim (BENCHMARKS.md),
+// calls reach the service exactly when meant, 93 % with 0.15 ms of jitter
+// (also 93 % when 3 % of them are held up by up to 3 ms more, where the
+// best fixed pace reaches 95 %). Against the AWS-timing shim (BENCHMARKS.md),
 // 1,000 writes reached 96–100 % of the quota with a token bucket of 10 and
 // 87–92.5 % with strict spacing on a quiet two-core machine, where a fixed
 // pace just under the limit (which the pacer cannot know) reached 93–96 %;
@@ -323,10 +329,13 @@ func (p *pacer) throttled() {
 	now := p.now()
 	p.answered(now)
 	if p.rate == 0 {
-		// The first throttle: pace at the rate that has succeeded so far.
+		// The first throttle: pace at the rate that has succeeded so far,
+		// or, if nothing has yet, at two calls per time since the first
+		// call (about a round trip): one call a round trip is what a single
+		// caller makes unpaced, and the calls in flight were more.
 		rate := p.recentRate(now)
 		if rate == 0 {
-			rate = 1 / max(now.Sub(p.first), paceSpanMin).Seconds()
+			rate = paceFirstCalls / max(now.Sub(p.first), paceSpanMin).Seconds()
 		}
 		p.set(now, rate, false)
 		return
@@ -355,7 +364,10 @@ func (p *pacer) judge(now time.Time) {
 			good = max(good, p.rateAt(now.Add(-paceHorizon)))
 		}
 		if good > p.good {
-			p.hold = paceHold // the limit is above the last good pace: probe as often as at first
+			// The limit is above the last good pace: probe as often as at
+			// first (a hold doubled by close probes is a second again; a
+			// short one, while far apart, stays short).
+			p.hold = min(p.hold, paceHold)
 		}
 		p.good = good
 		if p.bad <= p.good {
@@ -375,8 +387,8 @@ func (p *pacer) judge(now time.Time) {
 		// the pace is held twice as long as last time: each probe costs
 		// throttles; when they are far apart, their middle is tried soon.
 		rate = max(rate, p.good)
-		if p.bad == 0 || p.rate < p.bad {
-			p.bad, p.badAt = p.rate, now
+		if bad := p.sentAt(now); p.bad == 0 || bad < p.bad {
+			p.bad, p.badAt = bad, now
 		}
 		if p.bad < p.good*(1+paceNarrow) {
 			p.hold = min(2*max(p.hold, paceHold/2), paceHoldMax)
@@ -405,6 +417,20 @@ func (p *pacer) judge(now time.Time) {
 		}
 	}
 	p.set(now, rate, true)
+}
+
+// sentAt is the pace at which the calls answered at now were spaced, as
+// far as it can be told: the pace grows between a call's reservation (up to
+// paceHorizon before it starts) and its answer (a round trip after), so the
+// calls whose throttles cut the pace were spaced at the pace of a round trip
+// and paceHorizon ago, not at the pace they are answered at. It is the pace
+// at now when that one is not above the good pace (the window was cut while
+// still at about the good pace), so that a bad pace stays above the good.
+func (p *pacer) sentAt(now time.Time) float64 {
+	if at := p.rateAt(now.Add(-p.rtt - paceHorizon)); at > p.good*(1+paceNarrow/4) {
+		return min(at, p.rate)
+	}
+	return p.rate
 }
 
 // set changes the pace and starts a window of answers once the calls made

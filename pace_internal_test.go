@@ -70,9 +70,9 @@ func TestPacerFirstThrottleBeforeAnySuccess(t *testing.T) {
 	p, c := newTestPacer()
 	_, _, _ = p.reserve()
 	c.advance(25 * time.Millisecond)
-	p.throttled() // nothing has succeeded: one call per 25 ms
-	if p.rate != 40 {
-		t.Errorf("pace %v/s, want 40 (one call in the 25 ms since the first)", p.rate)
+	p.throttled() // nothing has succeeded: two calls per 25 ms
+	if p.rate != 80 {
+		t.Errorf("pace %v/s, want 80 (two calls in the 25 ms since the first)", p.rate)
 	}
 }
 
@@ -264,6 +264,23 @@ func TestPacerFirstCutBrackets(t *testing.T) {
 	}
 }
 
+// A window that raises the good pace brings a hold doubled by close probes
+// back to a second, and leaves a short one (the good and the bad pace far
+// apart) short: the middle of the gap is tried as soon as after the cut.
+func TestPacerGoodWindowShortensTheHold(t *testing.T) {
+	for _, c := range []struct{ hold, want time.Duration }{
+		{paceHoldMin, paceHoldMin},
+		{paceHoldMax, paceHold},
+	} {
+		p, clock := paced(t, 90)
+		p.hold, p.bad = c.hold, 130
+		judged(t, p, clock, 85, 90, 90, 20, 1) // one throttle: good is the pace it began with
+		if p.good != 90 || p.hold != c.want {
+			t.Errorf("hold %s: after a good window at 90/s (good was 85), good %.1f, hold %s; want 90, %s", c.hold, p.good, p.hold, c.want)
+		}
+	}
+}
+
 // A window without a throttle, while the pace grew, makes good the pace it
 // had a reservation horizon before its end, not the one it began with.
 func TestPacerGoodIsThePaceReached(t *testing.T) {
@@ -278,6 +295,39 @@ func TestPacerGoodIsThePaceReached(t *testing.T) {
 	}
 	if want := p.rateAt(c.t.Add(-paceHorizon)); p.good != want {
 		t.Errorf("good %.1f, want the pace of a horizon ago, %.1f", p.good, want)
+	}
+}
+
+// A window cut above the good pace makes bad the pace its throttled calls
+// were spaced at (that of a round trip and a reservation horizon before the
+// cut), not the higher one the pace had grown to by the time they were
+// answered; unless that pace was not above the good one.
+func TestPacerBadIsThePaceTheThrottledCallsWereSpacedAt(t *testing.T) {
+	p, c := paced(t, 90)
+	p.good = 90
+	for range 40 { // growing, with no cut: 90/s, then up to the ceiling
+		c.advance(time.Duration(float64(time.Second) / p.rate))
+		p.rate *= 1.01
+		p.record(c.t)
+	}
+	grown := p.rate
+	sent := p.rateAt(c.t.Add(-p.rtt - paceHorizon))
+	if sent <= 91 || sent >= grown {
+		t.Fatalf("setup: pace %.1f a round trip and a horizon ago, %.1f now; want between 91 and now", sent, grown)
+	}
+	judged(t, p, c, 90, 90, grown, 20, 10)
+	if p.bad != sent || p.rate != 90 {
+		t.Errorf("bad %.2f, pace %.1f after a cut from %.1f; want bad %.2f (the pace the calls were spaced at), pace 90", p.bad, p.rate, grown, sent)
+	}
+
+	// The pace of a round trip and a horizon ago was the good one: the bad
+	// pace is the one cut from.
+	p, c = paced(t, 90)
+	p.record(c.t)
+	c.advance(p.rtt + paceHorizon/2)
+	judged(t, p, c, 90, 90, 95, 20, 10)
+	if p.bad != 95 {
+		t.Errorf("bad %.1f, want 95 (the pace cut from: the calls were spaced at the good pace)", p.bad)
 	}
 }
 
