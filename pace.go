@@ -99,8 +99,8 @@ const (
 // (also 93 % when 3 % of them are held up by up to 3 ms more, where the
 // best fixed pace reaches 95 %). Against the AWS-timing shim (BENCHMARKS.md),
 // 1,000 writes reached 96–100 % of the quota with a token bucket of 10 and
-// 87–92.5 % with strict spacing on a quiet two-core machine, where a fixed
-// pace just under the limit (which the pacer cannot know) reached 93–96 %;
+// 86–92.5 % with strict spacing on a two-core machine, where a fixed pace
+// just under the limit (which the pacer cannot know) reached 89–96 %;
 // 60 writes at 3 a second with a bucket, 92–99 %; never a failure. It is
 // safe for concurrent use.
 type pacer struct {
