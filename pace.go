@@ -77,10 +77,9 @@ const (
 //     windows), and twice as long as the last one (up to 8 s) when they are
 //     close: each probe just above the limit costs throttles (a window
 //     that raises the good pace brings a longer hold back to a second, and
-//     leaves a shorter one as it is). ×2 a second
-//     too once a second has passed without a cut or a throttle and 20 calls
-//     have succeeded since, so a pace that is too low, after a passing
-//     hiccup, recovers quickly. Except in those last cases, it grows by no
+//     leaves a shorter one as it is). ×2 a second too once a second has
+//     passed without a cut or a throttle and 20 calls have succeeded since,
+//     so a pace that is too low, after a passing hiccup, recovers quickly. Except in those last cases, it grows by no
 //     more than ×8 (before the first cut) or ×1.025 (after) in the time a
 //     window of answers takes, so that at a slow pace (3 a second) it does
 //     not outgrow the judgement.
