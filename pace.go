@@ -126,10 +126,11 @@ type pacer struct {
 	// slots are the starts of the slots reserved since the last one before
 	// now, oldest first; a cut gives up those after it, and starts a new
 	// epoch.
-	slots []time.Time
-	epoch uint64
-	past  []pastRate // the paces of the last second (and the one before), oldest first
-	now   func() time.Time
+	slots   []time.Time
+	epoch   uint64
+	started time.Time  // when the last call started (see start)
+	past    []pastRate // the paces of the last second (and the one before), oldest first
+	now     func() time.Time
 }
 
 // pastRate is the pace from a moment on.
@@ -179,26 +180,53 @@ func newPacer() *pacer { return &pacer{now: time.Now} }
 // to it within paceHorizon. A slower one applies at once: a cut gives up the
 // slots reserved before it, and their callers reserve again at the new pace
 // when they wake (else up to paceHorizon of calls would still go out at the
-// pace just found too fast).
+// pace just found too fast). When its slot comes, a call starts once a
+// spacing has passed since the last one started (see start).
 func (p *pacer) wait(ctx context.Context) error {
 	for {
 		d, epoch, ok := p.reserve()
-		switch {
-		case !ok:
+		if !ok {
 			if err := sleep(ctx, paceHorizon); err != nil {
 				return err
 			}
-		case d > 0:
+			continue
+		}
+		for {
 			if err := sleepPrecisely(ctx, d); err != nil {
 				return err
 			}
-			if p.holds(epoch) {
+			var held bool
+			if d, held = p.start(epoch); !held {
+				break // the slot was given up: reserve again
+			}
+			if d <= 0 {
 				return nil
 			}
-		default:
-			return ctx.Err()
 		}
 	}
+}
+
+// start records that a call reserved in epoch starts now, and returns 0
+// and true; unless its slot was given up (false), or a spacing has not
+// passed yet since the last call started: then it returns how long until
+// it has. A call held up on its way to its slot (its timer late, its
+// goroutine not run) would otherwise start just before the next one, and
+// under strict spacing the next one would be throttled: a slot lost. So a
+// call held up delays the ones after it, by as little as it was held up.
+func (p *pacer) start(epoch uint64) (time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.epoch != epoch {
+		return 0, false
+	}
+	now := p.now()
+	if p.rate != 0 {
+		if d := p.started.Add(spacing(p.rate)).Sub(now); d > 0 {
+			return d, true
+		}
+	}
+	p.started = now
+	return 0, true
 }
 
 // paceSpin is how long before its slot a call stops sleeping and yields

@@ -356,6 +356,35 @@ func TestPacerCutGivesUpReservedSlots(t *testing.T) {
 	}
 }
 
+// A call held up on its way to its slot delays the next one: it starts a
+// spacing after the held-up one, not at its own slot (under strict spacing
+// it would be throttled). A slot given up does not start.
+func TestPacerStartKeepsTheSpacing(t *testing.T) {
+	p, c := paced(t, 100) // a slot every 10 ms
+	_, first, _ := p.reserve()
+	d, second, _ := p.reserve()
+	if d != 10*time.Millisecond {
+		t.Fatalf("second slot in %v, want 10ms", d)
+	}
+	c.advance(4 * time.Millisecond) // the first call is held up 4 ms
+	if d, held := p.start(first); d != 0 || !held {
+		t.Fatalf("first call: wait %v, held %v; want it to start", d, held)
+	}
+	c.advance(6 * time.Millisecond) // the second slot comes
+	if d, held := p.start(second); d != 4*time.Millisecond || !held {
+		t.Fatalf("second call at its slot: wait %v, held %v; want 4ms after the first", d, held)
+	}
+	c.advance(4 * time.Millisecond)
+	if d, held := p.start(second); d != 0 || !held {
+		t.Fatalf("second call a spacing after the first: wait %v, held %v; want it to start", d, held)
+	}
+	_, third, _ := p.reserve()
+	p.set(c.t, 50, true) // a cut gives up the third slot
+	if _, held := p.start(third); held {
+		t.Error("a slot given up by a cut started")
+	}
+}
+
 // wait, woken for a slot given up meanwhile, waits for a new one.
 func TestPacerWaitReservesAgainAfterACut(t *testing.T) {
 	p := newPacer()
@@ -530,7 +559,7 @@ type simEvent struct {
 	worker int
 	answer bool // else: ask the pacer for a slot, or send
 	ok     bool
-	send   bool   // the worker's slot came: send if it still holds
+	send   bool   // the worker's slot came: send if it still holds (see start)
 	epoch  uint64 // the slot's
 }
 
@@ -559,7 +588,7 @@ func simulate(workers, calls int, bucket simBucket, net simNet, seed uint64) sim
 // simPacer is what the write loop calls.
 type simPacer interface {
 	reserve() (time.Duration, uint64, bool)
-	holds(epoch uint64) bool
+	start(epoch uint64) (time.Duration, bool)
 	success()
 	throttled()
 }
@@ -607,12 +636,13 @@ func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket
 			pending--
 			busy[e.worker] = true
 		}
-		var send time.Time
 		if e.send {
-			if !p.holds(e.epoch) {
-				e.send = false // the slot was given up: reserve again
+			d, held := p.start(e.epoch)
+			if held && d > 0 { // too soon after the last call: wait on
+				push(simEvent{at: c.t.Add(d + jitter(net.wake)), worker: e.worker, send: true, epoch: e.epoch})
+				continue
 			}
-			send = c.t
+			e.send = held // else the slot was given up: reserve again
 		}
 		if !e.send {
 			d, epoch, ok := p.reserve()
@@ -620,12 +650,10 @@ func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket
 				push(simEvent{at: c.t.Add(paceHorizon), worker: e.worker})
 				continue
 			}
-			if d > 0 {
-				push(simEvent{at: c.t.Add(d + jitter(net.wake)), worker: e.worker, send: true, epoch: epoch})
-				continue
-			}
-			send = c.t.Add(jitter(net.wake))
+			push(simEvent{at: c.t.Add(d + jitter(net.wake)), worker: e.worker, send: true, epoch: epoch})
+			continue
 		}
+		send := c.t
 		arrive := send.Add(net.out + jitter(net.jitter))
 		if net.tail > 0 && rng.Float64() < net.tail {
 			arrive = arrive.Add(jitter(net.tailMax))
@@ -688,7 +716,7 @@ func TestPacerSimulatedQuota(t *testing.T) {
 		{"100/s strict spacing ideal", 1000, 100, 1, ideal, 0.94, 0},
 		{"100/s strict spacing", 1000, 100, 1, precise, 0.90, 0},
 		{"100/s strict spacing noisy", 1000, 100, 1, noisy, 0.89, 0},
-		{"100/s strict spacing late timers", 1000, 100, 1, lateTimers, 0.82, 0},
+		{"100/s strict spacing late timers", 1000, 100, 1, lateTimers, 0.89, 0},
 		{"3/s burst 10", 60, 3, 10, precise, 0, 1.1},
 		{"3/s strict spacing", 60, 3, 1, precise, 0, 1.3},
 	} {
