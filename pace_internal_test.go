@@ -691,7 +691,8 @@ func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket
 // 2–3 % of its calls to throttling there and here). Strict spacing is what
 // such jitter hurts: two calls sent 10.2 ms apart may arrive 9.9 ms apart.
 // The last strict case has timers that wake up to 1 ms late, as Go's
-// alone do. The figures the simulation achieves are logged (go test -v
+// alone do: there a late call delays the next one instead of making it
+// early (start), which is worth 4 points (86.5 → 90.8 %). The figures the simulation achieves are logged (go test -v
 // -run PacerSimulated).
 func TestPacerSimulatedQuota(t *testing.T) {
 	ideal := simNet{rtt: 20 * time.Millisecond, service: 3 * time.Millisecond, out: 400 * time.Microsecond}
