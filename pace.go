@@ -260,7 +260,7 @@ func sleepPrecisely(ctx context.Context, d time.Duration) error {
 }
 
 // reserve returns how long the caller must wait for its slot and the
-// epoch it was reserved in (see holds), or false if its slot is further
+// epoch it was reserved in (see start), or false if its slot is further
 // away than paceHorizon (it then reserves nothing).
 func (p *pacer) reserve() (time.Duration, uint64, bool) {
 	p.mu.Lock()
@@ -283,14 +283,6 @@ func (p *pacer) reserve() (time.Duration, uint64, bool) {
 	p.next = start.Add(spacing(p.rate))
 	p.slots = append(sinceLast(p.slots, func(s time.Time) bool { return !s.After(now) }), start)
 	return d, p.epoch, true
-}
-
-// holds reports whether a slot reserved in epoch still holds: no cut has
-// given it up since.
-func (p *pacer) holds(epoch uint64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.epoch == epoch
 }
 
 // success records a call the service accepted.

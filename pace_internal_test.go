@@ -341,17 +341,18 @@ func TestPacerCutGivesUpReservedSlots(t *testing.T) {
 	}
 	c.advance(15 * time.Millisecond) // the slots at 0 and 10 ms are taken
 	p.set(c.t, 50, true)             // a cut
-	if p.rate != 50 || p.holds(epoch) {
-		t.Fatalf("pace %.1f, old slots hold: %v; want 50 and given up", p.rate, p.holds(epoch))
+	if _, held := p.start(epoch); p.rate != 50 || held {
+		t.Fatalf("pace %.1f, old slots hold: %v; want 50 and given up", p.rate, held)
 	}
 	// The next slot: 20 ms (at 50/s) after the one at 10 ms, 15 ms from now.
-	if d, e, ok := p.reserve(); !ok || d != 15*time.Millisecond || !p.holds(e) {
-		t.Errorf("next slot in %v (ok %v, holds %v); want 15ms", d, ok, p.holds(e))
+	d, e, ok := p.reserve()
+	if _, held := p.start(e); !ok || d != 15*time.Millisecond || !held {
+		t.Errorf("next slot in %v (ok %v, holds %v); want 15ms", d, ok, held)
 	}
 	// A faster pace gives up nothing.
-	_, e, _ := p.reserve()
+	_, e, _ = p.reserve()
 	p.set(c.t, 80, true)
-	if !p.holds(e) {
+	if _, held := p.start(e); !held {
 		t.Error("a faster pace gave up reserved slots")
 	}
 }
@@ -692,8 +693,8 @@ func simulateWith(p simPacer, c *fakeClock, workers, calls int, bucket simBucket
 // such jitter hurts: two calls sent 10.2 ms apart may arrive 9.9 ms apart.
 // The last strict case has timers that wake up to 1 ms late, as Go's
 // alone do: there a late call delays the next one instead of making it
-// early (start), which is worth 4 points (86.5 → 90.8 %). The figures the simulation achieves are logged (go test -v
-// -run PacerSimulated).
+// early (start), which is worth 4 points (86.5 → 90.8 %). The figures the
+// simulation achieves are logged (go test -v -run PacerSimulated).
 func TestPacerSimulatedQuota(t *testing.T) {
 	ideal := simNet{rtt: 20 * time.Millisecond, service: 3 * time.Millisecond, out: 400 * time.Microsecond}
 	precise := ideal
